@@ -1,0 +1,221 @@
+package imapconn
+
+import (
+	"context"
+	"strings"
+
+	"github.com/gocyradm/gocyradm/mailbox"
+)
+
+// ListItem is one mailbox of a LIST response.
+type ListItem struct {
+	Name      string   // the name in UTF-8
+	Delimiter string   // the hierarchy separator, "" if the server has none
+	Attrs     []string // the name attributes, such as \HasChildren or \Sent
+	Extended  []Value  // extended data items (RFC 5258), such as CHILDINFO
+}
+
+// ListOptions selects and decorates a LIST (RFC 5258).
+type ListOptions struct {
+	Selection []string // selection options, such as SUBSCRIBED or REMOTE
+	Return    []string // return options, such as SUBSCRIBED or SPECIAL-USE
+}
+
+// List lists the mailboxes matching pattern (UTF-8, with * and % wildcards) under
+// reference. Pipelined LISTs each receive the names their own pattern matches.
+func (c *Client) List(ctx context.Context, reference, pattern string, opts ListOptions) *Pending[[]ListItem] {
+	return c.list(ctx, "LIST", reference, pattern, opts)
+}
+
+// Lsub lists the subscribed mailboxes matching pattern with LSUB, for servers without
+// LIST-EXTENDED.
+func (c *Client) Lsub(ctx context.Context, reference, pattern string) *Pending[[]ListItem] {
+	return c.list(ctx, "LSUB", reference, pattern, ListOptions{})
+}
+
+func (c *Client) list(ctx context.Context, verb, reference, pattern string, opts ListOptions) *Pending[[]ListItem] {
+	ref, err := c.wirePattern(reference)
+	if err != nil {
+		return failed[[]ListItem](err)
+	}
+	pat, err := c.wirePattern(pattern)
+	if err != nil {
+		return failed[[]ListItem](err)
+	}
+	var args []Arg
+	if len(opts.Selection) > 0 {
+		args = append(args, atoms(opts.Selection))
+	}
+	args = append(args, String(ref), Pattern(pat))
+	if len(opts.Return) > 0 {
+		args = append(args, Atom("RETURN"), atoms(opts.Return))
+	}
+	match := func(r *Response) bool {
+		sep := '.'
+		if d := r.Field(1).Text(); d != "" {
+			sep = rune(d[0])
+		}
+		return mailbox.Match(ref+pat, r.Field(2).Text(), sep)
+	}
+	cmd := &Command{name: verb, expects: []Expect{{Keyword: verb, Match: match}}}
+	return startPending(ctx, c, cmd, func(res *Result) ([]ListItem, error) { return c.decodeList(res, verb) }, args...)
+}
+
+// wirePattern encodes a pattern like a name, keeping its wildcards; "" stays "".
+func (c *Client) wirePattern(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	return c.wireName(s)
+}
+
+func atoms(words []string) Arg {
+	args := make([]Arg, len(words))
+	for i, w := range words {
+		args[i] = Atom(w)
+	}
+	return List(args...)
+}
+
+func (c *Client) decodeList(res *Result, verb string) ([]ListItem, error) {
+	var items []ListItem
+	for _, r := range named(res, verb) {
+		item, err := c.listItem(r)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, item)
+	}
+	return items, nil
+}
+
+// listItem decodes mailbox-list: "(" flags ")" SP (quoted-char / NIL) SP mailbox [SP ext].
+func (c *Client) listItem(r *Response) (ListItem, error) {
+	if r.Err != nil {
+		return ListItem{}, r.Err
+	}
+	attrs, sep, name := r.Field(0), r.Field(1), r.Field(2)
+	if attrs.Kind != KindList || (sep.Kind != KindString && !sep.IsNil()) || (name.Kind != KindAtom && name.Kind != KindString) {
+		return ListItem{}, &ProtocolError{Rule: "mailbox-list", Msg: "expected (attributes) delimiter name", Line: r.Raw}
+	}
+	item := ListItem{Name: c.displayName(name.Text()), Delimiter: sep.Text()}
+	for _, a := range attrs.List {
+		item.Attrs = append(item.Attrs, a.Text())
+	}
+	if len(r.Fields) > 3 {
+		item.Extended = r.Fields[3:]
+	}
+	return item, nil
+}
+
+// CreateOptions are the optional parts of CREATE.
+type CreateOptions struct {
+	Partition  string   // Cyrus's partition, sent as the second argument, or PARTITION with Use
+	SpecialUse []string // special-use attributes (RFC 6154), such as \Sent
+	Server     string   // a Murder backend: sent as "server!partition"
+}
+
+// Create creates a mailbox.
+func (c *Client) Create(ctx context.Context, name string, opts CreateOptions) *Pending[struct{}] {
+	wire, err := c.wireName(name)
+	if err != nil {
+		return failed[struct{}](err)
+	}
+	args := []Arg{AString(wire)}
+	part := opts.Partition
+	if opts.Server != "" {
+		part = opts.Server + "!" + opts.Partition
+	}
+	switch {
+	case len(opts.SpecialUse) > 0:
+		var params []Arg
+		if part != "" {
+			params = append(params, Atom("PARTITION"), AString(part))
+		}
+		params = append(params, Atom("USE"), atoms(opts.SpecialUse))
+		args = append(args, List(params...))
+	case part != "":
+		args = append(args, AString(part))
+	}
+	return startPending(ctx, c, &Command{name: "CREATE"}, noData, args...)
+}
+
+// Delete deletes a mailbox.
+func (c *Client) Delete(ctx context.Context, name string) *Pending[struct{}] {
+	return c.nameCommand(ctx, "DELETE", name)
+}
+
+// Subscribe adds a mailbox to the subscriptions.
+func (c *Client) Subscribe(ctx context.Context, name string) *Pending[struct{}] {
+	return c.nameCommand(ctx, "SUBSCRIBE", name)
+}
+
+// Unsubscribe removes a mailbox from the subscriptions.
+func (c *Client) Unsubscribe(ctx context.Context, name string) *Pending[struct{}] {
+	return c.nameCommand(ctx, "UNSUBSCRIBE", name)
+}
+
+// Reconstruct asks Cyrus to rebuild a mailbox's index, and its children's if recursive.
+func (c *Client) Reconstruct(ctx context.Context, name string, recursive bool) *Pending[struct{}] {
+	if !recursive {
+		return c.nameCommand(ctx, "RECONSTRUCT", name)
+	}
+	return c.nameCommand(ctx, "RECONSTRUCT", name, Atom("RECURSIVE"))
+}
+
+// nameCommand sends a command whose first argument is a mailbox name and which returns
+// no data.
+func (c *Client) nameCommand(ctx context.Context, verb, name string, more ...Arg) *Pending[struct{}] {
+	wire, err := c.wireName(name)
+	if err != nil {
+		return failed[struct{}](err)
+	}
+	return startPending(ctx, c, &Command{name: verb}, noData, append([]Arg{AString(wire)}, more...)...)
+}
+
+// Rename renames a mailbox, onto another partition (Cyrus) if partition is not empty.
+func (c *Client) Rename(ctx context.Context, from, to, partition string) *Pending[struct{}] {
+	wireTo, err := c.wireName(to)
+	if err != nil {
+		return failed[struct{}](err)
+	}
+	args := []Arg{AString(wireTo)}
+	if partition != "" {
+		args = append(args, AString(partition))
+	}
+	return c.nameCommand(ctx, "RENAME", from, args...)
+}
+
+// StatusItem is one item of a STATUS response.
+type StatusItem struct {
+	Name  string
+	Value int64
+}
+
+// Status asks for status items (such as MESSAGES, UNSEEN, SIZE) of a mailbox.
+func (c *Client) Status(ctx context.Context, name string, items []string) *Pending[[]StatusItem] {
+	wire, err := c.wireName(name)
+	if err != nil {
+		return failed[[]StatusItem](err)
+	}
+	cmd := &Command{name: "STATUS", expects: []Expect{{Keyword: "STATUS", Name: wire}}}
+	return startPending(ctx, c, cmd, decodeStatus, AString(wire), atoms(items))
+}
+
+func decodeStatus(res *Result) ([]StatusItem, error) {
+	var out []StatusItem
+	for _, r := range named(res, "STATUS") {
+		list := r.Field(1)
+		if r.Err != nil || list.Kind != KindList || len(list.List)%2 != 0 {
+			return nil, &ProtocolError{Rule: "status-att-list", Msg: "expected (name number ...)", Line: r.Raw}
+		}
+		for i := 0; i < len(list.List); i += 2 {
+			n, err := list.List[i+1].Number()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, StatusItem{Name: strings.ToUpper(list.List[i].Text()), Value: n})
+		}
+	}
+	return out, nil
+}

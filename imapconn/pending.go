@@ -1,0 +1,56 @@
+package imapconn
+
+import (
+	"context"
+	"strconv"
+)
+
+// Pending is a command in flight whose answer decodes to a T. Starting several Pending
+// commands before waiting on any pipelines them.
+type Pending[T any] struct {
+	cmd    *Command
+	err    error // why the command could not be sent
+	decode func(*Result) (T, error)
+}
+
+// Command returns the command in flight, or nil if it could not be sent.
+func (p *Pending[T]) Command() *Command { return p.cmd }
+
+// Wait waits for the command's completion and decodes its data. It returns an *Error
+// when the server refused the command.
+func (p *Pending[T]) Wait(ctx context.Context) (T, error) {
+	var zero T
+	if p.err != nil {
+		return zero, p.err
+	}
+	res, err := p.cmd.Wait(ctx)
+	if err != nil {
+		return zero, err
+	}
+	return p.decode(res)
+}
+
+// startPending sends a command whose data decode turns into a T.
+func startPending[T any](ctx context.Context, c *Client, cmd *Command, decode func(*Result) (T, error), args ...Arg) *Pending[T] {
+	sent, err := c.start(ctx, cmd, args)
+	return &Pending[T]{cmd: sent, err: err, decode: decode}
+}
+
+// failed returns a Pending that fails with err without sending anything.
+func failed[T any](err error) *Pending[T] { return &Pending[T]{err: err} }
+
+// noData decodes the answer of a command that returns no data.
+func noData(*Result) (struct{}, error) { return struct{}{}, nil }
+
+// named returns the data responses with the keyword.
+func named(res *Result, keyword string) []*Response {
+	var out []*Response
+	for _, r := range res.Data {
+		if r.Keyword == keyword {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
