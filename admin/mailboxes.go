@@ -1,0 +1,201 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/mailbox"
+)
+
+func init() {
+	register(
+		&Verb{
+			Name: "createmailbox", Aliases: []string{"create", "cm"},
+			Usage: "[--partition PARTITION] [--specialuse USE] MAILBOX [PARTITION]",
+			Help:  "create a mailbox",
+			Wire:  "CREATE mailbox [partition] | CREATE mailbox (PARTITION p USE (\\Sent))",
+			Options: []Option{
+				{Name: "partition", Value: "PARTITION", Help: "the Cyrus partition to create it on"},
+				{Name: "specialuse", Value: "USE", Help: "a special use such as \\Sent or \\Trash"},
+			},
+			Args: []ArgKind{ArgMailbox, ArgText}, MinArgs: 1, MaxArgs: 2,
+			Run: createMailbox,
+		},
+		&Verb{
+			Name: "deletemailbox", Aliases: []string{"delete", "dm"},
+			Usage: "MAILBOX|PATTERN",
+			Help:  "delete a mailbox, or every mailbox a pattern matches (children first)",
+			Wire:  "DELETE mailbox (per mailbox; a pattern is expanded with LIST first)",
+			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
+			Run: deleteMailbox,
+		},
+		&Verb{
+			Name: "listmailbox", Aliases: []string{"list", "lm"},
+			Usage: "[--subscribed] [--specialuse] [PATTERN [REFERENCE]]",
+			Help:  "list mailboxes (all of them by default)",
+			Wire:  "LIST \"\" pattern | LIST (SUBSCRIBED) \"\" pattern | LSUB \"\" pattern",
+			Options: []Option{
+				{Name: "subscribed", Help: "only subscribed mailboxes"},
+				{Name: "specialuse", Help: "only mailboxes with a special use"},
+			},
+			Args: []ArgKind{ArgPattern, ArgText}, MaxArgs: 2,
+			Run: listMailbox,
+		},
+	)
+}
+
+func createMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
+	opts := imapconn.CreateOptions{Partition: a.Opts["partition"]}
+	if len(a.Pos) == 2 {
+		opts.Partition = a.Pos[1]
+	}
+	if use, ok := a.Opts["specialuse"]; ok {
+		opts.SpecialUse = strings.Fields(use)
+	}
+	_, err := s.Client.Create(ctx, a.Pos[0], opts).Wait(ctx)
+	return done{}, err
+}
+
+func deleteMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
+	pattern := a.Pos[0]
+	if !mailbox.HasWildcard(pattern) {
+		_, err := s.Client.Delete(ctx, pattern).Wait(ctx)
+		return done{}, err
+	}
+	items, err := s.expand(ctx, pattern)
+	if err != nil {
+		return nil, err
+	}
+	names := mailbox.SortForDelete(itemNames(items), separator(items))
+	if err := s.confirm(fmt.Sprintf("delete %d mailboxes matching %s", len(names), pattern)); err != nil {
+		return nil, err
+	}
+	return s.fanOut(ctx, "Deleting mailbox", names, true, func(name string) []*imapconn.Pending[struct{}] {
+		return []*imapconn.Pending[struct{}]{s.Client.Delete(ctx, name)}
+	})
+}
+
+// mailboxList is the result of listmailbox.
+type mailboxList struct {
+	Mailboxes []listed `json:"mailboxes"`
+}
+
+type listed struct {
+	Name       string   `json:"name"`
+	Delimiter  string   `json:"delimiter"`
+	Attributes []string `json:"attributes"`
+}
+
+func (l mailboxList) Plain(w io.Writer) error {
+	var b strings.Builder
+	for _, m := range l.Mailboxes {
+		b.WriteString(m.Name)
+		if len(m.Attributes) > 0 {
+			b.WriteString(" (" + strings.Join(m.Attributes, " ") + ")")
+		}
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func listMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
+	pattern, reference := "*", ""
+	if len(a.Pos) > 0 {
+		pattern = a.Pos[0]
+	}
+	if len(a.Pos) > 1 {
+		reference = a.Pos[1]
+	}
+	var p *imapconn.Pending[[]imapconn.ListItem]
+	var opts imapconn.ListOptions
+	if a.Has("specialuse") {
+		opts.Selection = append(opts.Selection, "SPECIAL-USE")
+	}
+	switch {
+	case a.Has("subscribed") && !s.Client.Has("LIST-EXTENDED"):
+		p = s.Client.Lsub(ctx, reference, pattern)
+	case a.Has("subscribed"):
+		opts.Selection = append(opts.Selection, "SUBSCRIBED")
+		fallthrough
+	default:
+		p = s.Client.List(ctx, reference, pattern, opts)
+	}
+	items, err := p.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := mailboxList{Mailboxes: make([]listed, 0, len(items))}
+	for _, it := range items {
+		attrs := it.Attrs
+		if attrs == nil {
+			attrs = []string{}
+		}
+		out.Mailboxes = append(out.Mailboxes, listed{Name: it.Name, Delimiter: it.Delimiter, Attributes: attrs})
+	}
+	return out, nil
+}
+
+// expand lists the selectable mailboxes a pattern matches; none is an error.
+func (s *Session) expand(ctx context.Context, pattern string) ([]imapconn.ListItem, error) {
+	items, err := s.Client.List(ctx, "", pattern, imapconn.ListOptions{}).Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	selectable := items[:0]
+	for _, it := range items {
+		if !hasAttr(it.Attrs, `\Noselect`) && !hasAttr(it.Attrs, `\NonExistent`) {
+			selectable = append(selectable, it)
+		}
+	}
+	if len(selectable) == 0 {
+		return nil, fmt.Errorf("no mailbox matches %s", pattern)
+	}
+	return selectable, nil
+}
+
+func hasAttr(attrs []string, want string) bool {
+	for _, a := range attrs {
+		if strings.EqualFold(a, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func itemNames(items []imapconn.ListItem) []string {
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = it.Name
+	}
+	return names
+}
+
+// separator returns the hierarchy separator of listed mailboxes ('.' if none is known).
+func separator(items []imapconn.ListItem) rune {
+	for _, it := range items {
+		if it.Delimiter != "" {
+			return rune(it.Delimiter[0])
+		}
+	}
+	return '.'
+}
+
+// confirm asks before a destructive operation at a terminal, unless --yes was given.
+// Scripts are not asked: their author chose the pattern.
+func (s *Session) confirm(what string) error {
+	if s.Yes || !s.IO.InTerminal || s.IO.In == nil {
+		return nil
+	}
+	fmt.Fprintf(s.IO.Err, "%s? [y/N] ", what)
+	var answer string
+	fmt.Fscanln(s.IO.In, &answer)
+	if a := strings.ToLower(strings.TrimSpace(answer)); a == "y" || a == "yes" {
+		return nil
+	}
+	return errors.New("not confirmed: nothing was changed")
+}

@@ -1,0 +1,62 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gocyradm/gocyradm/imapconn"
+)
+
+// Session is one run of the shell: its streams, its connection (if any) and the
+// settings of the command line.
+type Session struct {
+	IO          IO
+	Config      Config // how to connect, also for the connect verb
+	Format      Format
+	Client      *imapconn.Client // nil when not connected
+	Version     string           // gocyradm's own version
+	StopOnError bool
+	Yes         bool          // do not ask before destructive wildcard operations
+	Timeout     time.Duration // the longest one command may wait for the server; 0 for no limit
+	Getenv      func(string) (string, bool)
+
+	exit *int // set by the exit verb
+}
+
+// Close logs out of the server, if connected.
+func (s *Session) Close(ctx context.Context) {
+	if s.Client == nil {
+		return
+	}
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	_ = s.Client.Logout(ctx) // the session is ending: a failed LOGOUT changes nothing
+	s.Client = nil
+}
+
+// errNoConnection is the error of a verb that needs a server when there is none.
+var errNoConnection = errors.New("no connection to server (connect with: server HOST)")
+
+// conn returns the connection for a verb that needs one.
+func (s *Session) conn() (*imapconn.Client, error) {
+	if s.Client == nil {
+		return nil, errNoConnection
+	}
+	if err := s.Client.Err(); err != nil && !errors.Is(err, imapconn.ErrClosed) {
+		return nil, err
+	}
+	return s.Client, nil
+}
+
+// commandContext bounds one command's wait by the session's timeout.
+func (s *Session) commandContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.Timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, s.Timeout, fmt.Errorf("no answer from the server within %s", s.Timeout))
+}
