@@ -41,9 +41,9 @@ func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("column %d: %s", e.Col, e.Msg)
 }
 
-// forbidden holds the control characters that may never appear in a line: they
-// could smuggle a second IMAP command.
-const forbidden = "\x00\r\n"
+// forbiddenInLine holds the control characters that may never appear in a
+// line: they could smuggle a second IMAP command.
+const forbiddenInLine = "\x00\r\n"
 
 // ParseLine splits one line of input into statements.
 //
@@ -64,7 +64,7 @@ const forbidden = "\x00\r\n"
 // Every error is a *SyntaxError.
 func ParseLine(line string, lookup func(name string) (string, bool)) ([]Statement, error) {
 	l := &lexer{src: strings.TrimSuffix(line, "\r"), lookup: lookup}
-	if i := strings.IndexAny(l.src, forbidden); i >= 0 {
+	if i := strings.IndexAny(l.src, forbiddenInLine); i >= 0 {
 		return nil, l.errorf(i, "control character %U", l.src[i])
 	}
 	var stmts []Statement
@@ -331,7 +331,7 @@ func (l *lexer) expand(b *strings.Builder, name string, start int) error {
 	if !ok {
 		return l.errorf(start, "undefined variable %q", name)
 	}
-	if i := strings.IndexAny(value, forbidden); i >= 0 {
+	if i := strings.IndexAny(value, forbiddenInLine); i >= 0 {
 		return l.errorf(start, "variable %q contains control character %U", name, value[i])
 	}
 	b.WriteString(value)
