@@ -64,6 +64,29 @@ func writeACL(w io.Writer, entries []aclEntry, indent string) error {
 	return err
 }
 
+func (m mailboxACL) Table(w io.Writer, width int) error {
+	return writeTable(w, width, []string{"identifier", "rights", "meaning"}, aclRows(m.ACL, nil))
+}
+
+// rightNames names each right of a rights string in a word or two.
+func rightNames(rights string) string {
+	names := acl.Explain(rights)
+	for i, n := range names {
+		names[i], _, _ = strings.Cut(n, ":")
+	}
+	return strings.Join(names, ", ")
+}
+
+// aclRows returns one row per entry, after the given leading cells, with the rights
+// named in words.
+func aclRows(entries []aclEntry, lead []string) [][]string {
+	rows := make([][]string, len(entries))
+	for i, e := range entries {
+		rows[i] = append(append([]string(nil), lead...), e.ID, e.Rights, rightNames(e.Rights))
+	}
+	return rows
+}
+
 // patternACL is the result of listacl on a pattern.
 type patternACL struct {
 	Pattern   string       `json:"pattern"`
@@ -80,6 +103,14 @@ func (p patternACL) Plain(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+func (p patternACL) Table(w io.Writer, width int) error {
+	var rows [][]string
+	for _, m := range p.Mailboxes {
+		rows = append(rows, aclRows(m.ACL, []string{m.Mailbox})...)
+	}
+	return writeTable(w, width, []string{"mailbox", "identifier", "rights", "meaning"}, rows)
 }
 
 func listACL(ctx context.Context, s *Session, a *Args) (Result, error) {

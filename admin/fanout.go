@@ -42,6 +42,21 @@ func (p progress) Plain(w io.Writer) error {
 	return err
 }
 
+func (p progress) Table(w io.Writer, width int) error {
+	fails := map[string]string{}
+	for _, f := range p.Failed {
+		fails[f.Mailbox] = f.Error
+	}
+	rows := make([][]string, len(p.names))
+	for i, name := range p.names {
+		rows[i] = []string{name, "OK"}
+		if e, ok := fails[name]; ok {
+			rows[i][1] = "failed: " + e
+		}
+	}
+	return writeTable(w, width, []string{"mailbox", p.action}, rows)
+}
+
 // eachMailbox runs start's commands on a mailbox, or on every mailbox a pattern matches.
 func (s *Session) eachMailbox(ctx context.Context, pattern, action string, start func(string) []*imapconn.Pending[struct{}]) (Result, error) {
 	if !mailbox.HasWildcard(pattern) {

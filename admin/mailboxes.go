@@ -103,6 +103,14 @@ func (l mailboxList) Plain(w io.Writer) error {
 	return err
 }
 
+func (l mailboxList) Table(w io.Writer, width int) error {
+	rows := make([][]string, len(l.Mailboxes))
+	for i, m := range l.Mailboxes {
+		rows[i] = []string{m.Name, strings.Join(m.Attributes, " ")}
+	}
+	return writeTable(w, width, []string{"mailbox", "attributes"}, rows)
+}
+
 func listMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 	pattern, reference := "*", ""
 	if len(a.Pos) > 0 {

@@ -118,6 +118,14 @@ func (id identification) Plain(w io.Writer) error {
 	return err
 }
 
+func (id identification) Table(w io.Writer, width int) error {
+	rows := [][]string{{"gocyradm", id.Version}}
+	for _, f := range id.Server {
+		rows = append(rows, []string{f.Name, f.Value})
+	}
+	return writeTable(w, width, []string{"field", "value"}, rows)
+}
+
 func version(ctx context.Context, s *Session, _ *Args) (Result, error) {
 	id := identification{Version: s.Version, Server: []idField{}}
 	if s.Client == nil {
