@@ -19,10 +19,24 @@ type Session struct {
 	Version     string           // gocyradm's own version
 	StopOnError bool
 	Yes         bool          // do not ask before destructive wildcard operations
+	DryRun      bool          // show the commands that would change the server instead of sending them
 	Timeout     time.Duration // the longest one command may wait for the server; 0 for no limit
 	Getenv      func(string) (string, bool)
 
 	exit *int // set by the exit verb
+}
+
+// Attach makes c the session's connection, in dry-run mode if the session is. The
+// commands a dry run holds back go to standard output, or standard error under JSON.
+func (s *Session) Attach(c *imapconn.Client) {
+	s.Client = c
+	if s.DryRun {
+		w := s.IO.Out
+		if s.Format == FormatJSON {
+			w = s.IO.Err
+		}
+		c.SetDryRun(w)
+	}
 }
 
 // Close logs out of the server, if connected.

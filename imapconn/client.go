@@ -31,8 +31,9 @@ type Client struct {
 	host  string
 	trace *tracer
 
-	wmu sync.Mutex // held while a command is written, continuations included
-	bw  *bufio.Writer
+	wmu    sync.Mutex // held while a command is written, continuations included
+	bw     *bufio.Writer
+	dryRun io.Writer // where commands that change the server go instead, if set
 
 	mu          sync.Mutex
 	conn        net.Conn

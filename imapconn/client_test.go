@@ -372,3 +372,26 @@ func TestLogoutClosesCleanly(t *testing.T) {
 	}
 	f.wait()
 }
+
+// TestDryRun: commands that change the server are shown, not sent; reads are sent.
+func TestDryRun(t *testing.T) {
+	var shown bytes.Buffer
+	c, f := startFake(t, greeting+`
+		C: g1 GETACL user.a
+		S: * ACL user.a bob lr
+		S: g1 OK done`, Options{})
+	c.SetDryRun(&shown)
+	if _, err := c.SetACL(ctx(t), "user.a b", "bob", "lrs").Wait(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetACL(ctx(t), "user.a").Wait(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Delete(ctx(t), "user.a").Wait(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "SETACL \"user.a b\" bob lrs\nDELETE user.a\n"; shown.String() != want {
+		t.Errorf("shown %q, want %q", shown.String(), want)
+	}
+	f.wait()
+}

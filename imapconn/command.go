@@ -1,9 +1,11 @@
 package imapconn
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 )
@@ -144,6 +146,9 @@ func (c *Client) startLocked(ctx context.Context, cmd *Command, args []Arg) erro
 	if err != nil {
 		return err
 	}
+	if c.dryRun != nil && changing[cmd.name] {
+		return c.pretend(cmd, chunks)
+	}
 	c.mu.Lock()
 	c.tagNum++ // the tag is taken only by a command that is sent
 	c.pending = append(c.pending, cmd)
@@ -217,4 +222,34 @@ func (c *Client) has(capability string) bool {
 		}
 	}
 	return false
+}
+
+// changing lists the commands that change the server, which a dry run does not send.
+var changing = map[string]bool{
+	"CREATE": true, "DELETE": true, "RENAME": true, "SUBSCRIBE": true, "UNSUBSCRIBE": true,
+	"SETACL": true, "DELETEACL": true, "SETQUOTA": true, "SETMETADATA": true,
+	"RECONSTRUCT": true, "XFER": true,
+}
+
+// SetDryRun makes the client write the commands that would change the server to w, one
+// line each without its tag (secrets redacted), instead of sending them; they complete
+// at once with OK. Commands that only read are sent as usual. A nil w ends the dry run.
+func (c *Client) SetDryRun(w io.Writer) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.dryRun = w
+}
+
+// pretend shows a command instead of sending it and completes it; the caller holds c.wmu.
+func (c *Client) pretend(cmd *Command, chunks []chunk) error {
+	var line []byte
+	for _, ch := range chunks {
+		line = append(line, ch.trace...)
+	}
+	line = append(bytes.TrimSuffix(bytes.TrimPrefix(line, []byte(cmd.tag+" ")), []byte("\r\n")), '\n')
+	if _, err := c.dryRun.Write(line); err != nil {
+		return err
+	}
+	cmd.finish(&Response{Tag: cmd.tag, Status: "OK", Keyword: "OK", Text: "not sent (dry run)"}, nil)
+	return nil
 }

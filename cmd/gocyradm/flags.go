@@ -22,7 +22,7 @@ type options struct {
 	insecure, allowPlaintext bool
 	file, command, output    string
 	json                     bool
-	stopOnError, yes         bool
+	stopOnError, yes, dryRun bool
 	trace, version           bool
 	timeout                  time.Duration
 	stdio                    admin.IO
@@ -55,6 +55,7 @@ Commands:
   -f FILE                  run the commands in FILE (- for standard input), then exit
   -e, --stop-on-error      stop at the first failing command
   -y, --yes                do not ask before destructive wildcard operations
+  -n, --dry-run            run read-only commands; show the IMAP of changing ones instead
   -o, --output FORMAT      table, plain or json (default: table at a terminal, else plain)
       --json               the same as -o json
       --trace              show the IMAP conversation on standard error, secrets redacted
@@ -102,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	boolean(&o.json, "json")
 	boolean(&o.stopOnError, "e", "stop-on-error")
 	boolean(&o.yes, "y", "yes")
+	boolean(&o.dryRun, "n", "dry-run")
 	boolean(&o.trace, "trace")
 	boolean(&o.version, "version")
 	fs.DurationVar(&o.timeout, "timeout", o.timeout, "")

@@ -77,7 +77,7 @@ func run(args []string, stdio admin.IO) int {
 func connect(ctx context.Context, s *admin.Session, stderr io.Writer) int {
 	c, err := admin.Connect(ctx, s.Config)
 	if err == nil {
-		s.Client = c
+		s.Attach(c)
 		return admin.StatusOK
 	}
 	fmt.Fprintf(stderr, "gocyradm: %v\n", err)
@@ -150,6 +150,7 @@ func newSession(opts *options, stdio admin.IO) (*admin.Session, error) {
 		Version:     version,
 		StopOnError: opts.stopOnError,
 		Yes:         opts.yes,
+		DryRun:      opts.dryRun,
 		Timeout:     opts.timeout,
 	}
 	return s, nil
