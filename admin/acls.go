@@ -20,7 +20,7 @@ func init() {
 			Help:  "show who has which rights on a mailbox",
 			Wire:  "GETACL mailbox (per mailbox; a pattern is expanded with LIST first)",
 			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
-			Run: listACL,
+			Check: requires("ACL"), Run: listACL,
 		},
 		&Verb{
 			Name: "setaclmailbox", Aliases: []string{"setacl", "sam"},
@@ -28,7 +28,7 @@ func init() {
 			Help:  "grant rights: named (none read post append write delete all), letters, +letters or -letters",
 			Wire:  "SETACL mailbox id rights (DELETEACL for none), per pair and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier, ArgRights}, MinArgs: 3, MaxArgs: -1,
-			Run: setACL,
+			Check: requires("ACL"), Run: setACL,
 		},
 		&Verb{
 			Name: "deleteaclmailbox", Aliases: []string{"deleteacl", "dam"},
@@ -36,7 +36,7 @@ func init() {
 			Help:  "remove identifiers from a mailbox's access control list",
 			Wire:  "DELETEACL mailbox id, per identifier and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier}, MinArgs: 2, MaxArgs: -1,
-			Run: deleteACL,
+			Check: requires("ACL"), Run: deleteACL,
 		},
 	)
 }

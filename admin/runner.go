@@ -178,8 +178,14 @@ func (s *Session) runStep(ctx context.Context, st step) int {
 
 func (s *Session) runVerb(ctx context.Context, st step) (Result, error) {
 	if !st.verb.Offline {
-		if _, err := s.conn(); err != nil {
+		c, err := s.conn()
+		if err != nil {
 			return nil, err
+		}
+		if st.verb.Check != nil {
+			if err := st.verb.Check(c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	cctx, cancel := s.commandContext(ctx)

@@ -2,8 +2,11 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/gocyradm/gocyradm/imapconn"
 )
 
 // ArgKind says what a positional argument is, for help and completion.
@@ -35,7 +38,10 @@ type Verb struct {
 	MinArgs int
 	MaxArgs int  // -1 for no limit
 	Offline bool // runs without a connection
-	Run     func(ctx context.Context, s *Session, a *Args) (Result, error)
+	// Check, if set, says why the connected server cannot run the verb, from its
+	// capabilities (never by trial), such as "not supported by this server: no QUOTA".
+	Check func(c *imapconn.Client) error
+	Run   func(ctx context.Context, s *Session, a *Args) (Result, error)
 }
 
 // Verbs returns the verb table, sorted by name.
@@ -66,4 +72,14 @@ func register(verbs ...*Verb) {
 // usage returns the verb's usage line.
 func (v *Verb) usage() string {
 	return strings.TrimSpace("usage: " + v.Name + " " + v.Usage)
+}
+
+// requires returns a Check that the server announces a capability.
+func requires(capability string) func(*imapconn.Client) error {
+	return func(c *imapconn.Client) error {
+		if c.Has(capability) {
+			return nil
+		}
+		return fmt.Errorf("not supported by this server (it does not announce %s)", capability)
+	}
 }
