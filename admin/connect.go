@@ -106,6 +106,13 @@ func Connect(ctx context.Context, cfg Config) (*imapconn.Client, error) {
 		c.Close()
 		return nil, err
 	}
+	if c.Has("UTF8=ACCEPT") {
+		// Names then travel as UTF-8 rather than modified UTF-7.
+		if _, err := c.Enable(ctx, "UTF8=ACCEPT"); err != nil {
+			c.Close()
+			return nil, &ConnectError{Err: err}
+		}
+	}
 	return c, nil
 }
 

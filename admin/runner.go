@@ -46,6 +46,17 @@ func (s *Session) RunScript(ctx context.Context, r io.Reader, name string) int {
 	return s.runSteps(ctx, steps)
 }
 
+// RunFile runs the script in the file at path, as RunScript does.
+func (s *Session) RunFile(ctx context.Context, path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(s.IO.Err, "%v\n", err)
+		return StatusFailed
+	}
+	defer f.Close()
+	return s.RunScript(ctx, f, path)
+}
+
 // RunLine runs one line typed at the prompt and returns its status.
 func (s *Session) RunLine(ctx context.Context, line string) int {
 	steps, err := s.compileLine(line, "")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,7 +26,8 @@ type options struct {
 	stopOnError, yes, dryRun bool
 	trace, version           bool
 	timeout                  time.Duration
-	stdio                    admin.IO
+	rc, norc                 bool
+	systemrc, userrc         string
 }
 
 const usageText = `usage: gocyradm [options] [server]
@@ -50,6 +52,9 @@ Connection:
       --insecure           do not verify the server's certificate (warns)
       --allow-plaintext    allow a password unencrypted to a host that is not loopback
       --timeout DURATION   connect timeout and longest wait for one command (default 2m)
+      --norc               do not run the startup files (--rc runs them: the default)
+  -S, --systemrc FILE      the system startup file (default /etc/gocyradmrc, if it exists)
+      --userrc FILE        the user startup file (default ~/.gocyradmrc, else ~/.cyradmrc.pl)
 Commands:
   -c 'CMD; CMD'            run these commands, then exit
   -f FILE                  run the commands in FILE (- for standard input), then exit
@@ -107,6 +112,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	boolean(&o.trace, "trace")
 	boolean(&o.version, "version")
 	fs.DurationVar(&o.timeout, "timeout", o.timeout, "")
+	boolean(&o.rc, "rc")
+	boolean(&o.norc, "norc")
+	str(&o.systemrc, "", "S", "systemrc")
+	str(&o.userrc, "", "userrc")
 	help := false
 	boolean(&help, "h", "help")
 
@@ -150,6 +159,9 @@ func (o *options) check(positional []string) error {
 		}
 		o.output = "json"
 	}
+	if o.rc && o.norc {
+		return fmt.Errorf("--rc and --norc exclude each other")
+	}
 	if o.tlskey != "" {
 		return fmt.Errorf("--tlskey (client certificates) is not supported yet")
 	}
@@ -191,4 +203,32 @@ func (o *options) config(stdio admin.IO) admin.Config {
 		cfg.Trace = stdio.Err
 	}
 	return cfg
+}
+
+// startupFiles returns the startup files to run, in order.
+func (o *options) startupFiles() []string {
+	var files []string
+	if o.systemrc != "" {
+		files = append(files, o.systemrc)
+	} else if exists("/etc/gocyradmrc") {
+		files = append(files, "/etc/gocyradmrc")
+	}
+	if o.userrc != "" {
+		return append(files, o.userrc)
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return files
+	}
+	for _, name := range []string{".gocyradmrc", ".cyradmrc.pl"} {
+		if path := filepath.Join(home, name); exists(path) {
+			return append(files, path)
+		}
+	}
+	return files
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -70,7 +70,28 @@ func run(args []string, stdio admin.IO) int {
 		}
 	}
 	defer s.Close(context.Background())
-	return runCommands(ctx, s, opts, stdio)
+	status := runStartupFiles(ctx, s, opts)
+	if s.Exited() {
+		return status
+	}
+	return max(status, runCommands(ctx, s, opts, stdio))
+}
+
+// runStartupFiles runs the system and user startup files, unless --norc: by default
+// /etc/gocyradmrc if it exists, and ~/.gocyradmrc, else ~/.cyradmrc.pl if it exists.
+// Files named with --systemrc and --userrc must exist.
+func runStartupFiles(ctx context.Context, s *admin.Session, opts *options) int {
+	if opts.norc {
+		return admin.StatusOK
+	}
+	status := admin.StatusOK
+	for _, path := range opts.startupFiles() {
+		status = max(status, s.RunFile(ctx, path))
+		if s.Exited() {
+			break
+		}
+	}
+	return status
 }
 
 // connect logs in and maps a failure to its exit status.
@@ -96,13 +117,7 @@ func runCommands(ctx context.Context, s *admin.Session, opts *options, stdio adm
 	case opts.file == "-" || (opts.file == "" && !stdio.InTerminal):
 		return s.RunScript(ctx, stdio.In, "stdin")
 	case opts.file != "":
-		f, err := os.Open(opts.file)
-		if err != nil {
-			fmt.Fprintf(stdio.Err, "gocyradm: %v\n", err)
-			return admin.StatusFailed
-		}
-		defer f.Close()
-		return s.RunScript(ctx, f, opts.file)
+		return s.RunFile(ctx, opts.file)
 	}
 	return interact(ctx, s, stdio)
 }
