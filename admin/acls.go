@@ -20,7 +20,8 @@ func init() {
 			Help:  "show who has which rights on a mailbox",
 			Wire:  "GETACL mailbox (per mailbox; a pattern is expanded with LIST first)",
 			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
-			Check: requires("ACL"), Run: listACL,
+			Examples: []string{"lam user.alice", "lam 'user.alice.*'"},
+			Check:    requires("ACL"), Run: listACL,
 		},
 		&Verb{
 			Name: "setaclmailbox", Aliases: []string{"setacl", "sam"},
@@ -28,7 +29,8 @@ func init() {
 			Help:  "grant rights: named (none read post append write delete all), letters, +letters or -letters",
 			Wire:  "SETACL mailbox id rights (DELETEACL for none), per pair and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier, ArgRights}, MinArgs: 3, MaxArgs: -1,
-			Check: requires("ACL"), Run: setACL,
+			Examples: []string{"sam user.alice bob read", "sam 'user.alice.*' group:staff +p -bob lr", "sam user.alice anyone none"},
+			Check:    requires("ACL"), Run: setACL,
 		},
 		&Verb{
 			Name: "deleteaclmailbox", Aliases: []string{"deleteacl", "dam"},
@@ -36,7 +38,8 @@ func init() {
 			Help:  "remove identifiers from a mailbox's access control list",
 			Wire:  "DELETEACL mailbox id, per identifier and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier}, MinArgs: 2, MaxArgs: -1,
-			Check: requires("ACL"), Run: deleteACL,
+			Examples: []string{"dam user.alice bob", "dam 'user.*' anonymous"},
+			Check:    requires("ACL"), Run: deleteACL,
 		},
 	)
 }

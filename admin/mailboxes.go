@@ -20,10 +20,11 @@ func init() {
 			Wire:  "CREATE mailbox [partition] | CREATE mailbox (PARTITION p USE (\\Sent))",
 			Options: []Option{
 				{Name: "partition", Value: "PARTITION", Help: "the Cyrus partition to create it on"},
-				{Name: "specialuse", Value: "USE", Help: "a special use such as \\Sent or \\Trash"},
+				{Name: "specialuse", Value: "USE", Help: "a special use such as Sent or Trash (the backslash is optional)"},
 			},
 			Args: []ArgKind{ArgMailbox, ArgText}, MinArgs: 1, MaxArgs: 2,
-			Run: createMailbox,
+			Examples: []string{"cm user.alice", "cm --partition p2 'user.alice.Shared Files'", "cm --specialuse Sent user.alice.Sent"},
+			Run:      createMailbox,
 		},
 		&Verb{
 			Name: "deletemailbox", Aliases: []string{"delete", "dm"},
@@ -31,7 +32,8 @@ func init() {
 			Help:  "delete a mailbox, or every mailbox a pattern matches (children first)",
 			Wire:  "DELETE mailbox (per mailbox; a pattern is expanded with LIST first)",
 			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
-			Run: deleteMailbox,
+			Examples: []string{"dm user.alice.Old", "dm -y 'user.alice.Archive.*'"},
+			Run:      deleteMailbox,
 		},
 		&Verb{
 			Name: "listmailbox", Aliases: []string{"list", "lm"},
@@ -43,7 +45,8 @@ func init() {
 				{Name: "specialuse", Help: "only mailboxes with a special use"},
 			},
 			Args: []ArgKind{ArgPattern, ArgText}, MaxArgs: 2,
-			Run: listMailbox,
+			Examples: []string{"lm", "lm user.%", "lm --subscribed"},
+			Run:      listMailbox,
 		},
 	)
 }
@@ -54,10 +57,22 @@ func createMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 		opts.Partition = a.Pos[1]
 	}
 	if use, ok := a.Opts["specialuse"]; ok {
-		opts.SpecialUse = strings.Fields(use)
+		opts.SpecialUse = specialUses(use)
 	}
 	_, err := s.Client.Create(ctx, a.Pos[0], opts).Wait(ctx)
 	return done{}, err
+}
+
+// specialUses splits special-use attributes, adding the backslash the shell's quoting
+// makes easy to lose: "Sent Trash" gives \Sent \Trash.
+func specialUses(s string) []string {
+	uses := strings.Fields(s)
+	for i, u := range uses {
+		if !strings.HasPrefix(u, `\`) {
+			uses[i] = `\` + u
+		}
+	}
+	return uses
 }
 
 func deleteMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {

@@ -15,15 +15,17 @@ func init() {
 			Usage: "[VERB]",
 			Help:  "list the commands, or show how to use one",
 			Args:  []ArgKind{ArgVerb}, MaxArgs: 1, Offline: true,
-			Run: help,
+			Examples: []string{"help", "help sam"},
+			Run:      help,
 		},
 		&Verb{
 			Name: "version", Aliases: []string{"ver"},
-			Usage:   "",
-			Help:    "show gocyradm's version and the server's identification",
-			Wire:    "ID NIL",
-			Offline: true,
-			Run:     version,
+			Usage:    "",
+			Help:     "show gocyradm's version and the server's identification",
+			Wire:     "ID NIL",
+			Offline:  true,
+			Examples: []string{"ver"},
+			Run:      version,
 		},
 		&Verb{
 			Name: "exit", Aliases: []string{"quit"},
@@ -31,7 +33,8 @@ func init() {
 			Help:  "log out and leave, with the given exit status or the script's",
 			Wire:  "LOGOUT",
 			Args:  []ArgKind{ArgText}, MaxArgs: 1, Offline: true,
-			Run: exit,
+			Examples: []string{"exit", "exit 3"},
+			Run:      exit,
 		},
 	)
 }
@@ -82,6 +85,12 @@ func verbHelp(v *Verb) string {
 		b.WriteString("options (any unambiguous abbreviation works, with - or --):\n")
 		for _, o := range v.Options {
 			fmt.Fprintf(&b, "  --%-22s %s\n", strings.TrimSpace(o.Name+" "+o.Value), o.Help)
+		}
+	}
+	if len(v.Examples) > 0 {
+		b.WriteString("examples:\n")
+		for _, e := range v.Examples {
+			fmt.Fprintf(&b, "  %s\n", e)
 		}
 	}
 	if v.Wire != "" {

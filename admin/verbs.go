@@ -28,16 +28,17 @@ const (
 
 // Verb is one command of the shell. The same table drives dispatch, help and completion.
 type Verb struct {
-	Name    string
-	Aliases []string
-	Usage   string // the arguments after the name, as shown by help
-	Help    string // one line
-	Wire    string // the IMAP it sends, as shown by help
-	Options []Option
-	Args    []ArgKind // kinds of the positional arguments; the last one repeats
-	MinArgs int
-	MaxArgs int  // -1 for no limit
-	Offline bool // runs without a connection
+	Name     string
+	Aliases  []string
+	Usage    string   // the arguments after the name, as shown by help
+	Help     string   // one line
+	Wire     string   // the IMAP it sends, as shown by help
+	Examples []string // command lines shown by help
+	Options  []Option
+	Args     []ArgKind // kinds of the positional arguments; the last one repeats
+	MinArgs  int
+	MaxArgs  int  // -1 for no limit
+	Offline  bool // runs without a connection
 	// Check, if set, says why the connected server cannot run the verb, from its
 	// capabilities (never by trial), such as "not supported by this server: no QUOTA".
 	Check func(c *imapconn.Client) error
