@@ -90,30 +90,39 @@ func (cfg Config) Address() (host, addr string, implicit bool, err error) {
 
 // Connect dials the server, secures the connection as cfg.TLS says, and logs in.
 func Connect(ctx context.Context, cfg Config) (*imapconn.Client, error) {
-	if cfg.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
-		defer cancel()
-	}
-	c, err := dial(ctx, cfg)
+	ctx, cancel := withTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	c, err := Dial(ctx, cfg)
 	if err != nil {
-		return nil, &ConnectError{Err: err}
+		return nil, err
 	}
 	if g := c.Greeting(); g != nil && g.Status == "PREAUTH" {
 		return c, nil
 	}
-	if err := login(ctx, c, cfg); err != nil {
+	if err := Login(ctx, c, cfg); err != nil {
 		c.Close()
 		return nil, err
 	}
-	if c.Has("UTF8=ACCEPT") {
-		// Names then travel as UTF-8 rather than modified UTF-7.
-		if _, err := c.Enable(ctx, "UTF8=ACCEPT"); err != nil {
-			c.Close()
-			return nil, &ConnectError{Err: err}
-		}
+	return c, nil
+}
+
+// Dial connects to the server and secures the connection as cfg.TLS says, without
+// logging in. Its errors are *ConnectError.
+func Dial(ctx context.Context, cfg Config) (*imapconn.Client, error) {
+	ctx, cancel := withTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	c, err := dial(ctx, cfg)
+	if err != nil {
+		return nil, &ConnectError{Err: err}
 	}
 	return c, nil
+}
+
+func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
 }
 
 func dial(ctx context.Context, cfg Config) (*imapconn.Client, error) {
@@ -175,8 +184,10 @@ func tlsHint(err *imapconn.TLSError) string {
 	return "check the server's TLS setup, or connect with --notls"
 }
 
-// login authenticates with the mechanism cfg names or the best one offered.
-func login(ctx context.Context, c *imapconn.Client, cfg Config) error {
+// Login authenticates with the mechanism cfg names or the best one offered, then enables
+// UTF8=ACCEPT where the server offers it, so that names travel as UTF-8. Its errors are
+// *AuthError, or *ConnectError when the connection fails after the login.
+func Login(ctx context.Context, c *imapconn.Client, cfg Config) error {
 	if err := plaintextAllowed(c, cfg); err != nil {
 		return &AuthError{Err: err}
 	}
@@ -196,6 +207,11 @@ func login(ctx context.Context, c *imapconn.Client, cfg Config) error {
 	if err != nil {
 		return &AuthError{Err: err}
 	}
+	if c.Has("UTF8=ACCEPT") {
+		if _, err := c.Enable(ctx, "UTF8=ACCEPT"); err != nil {
+			return &ConnectError{Err: err}
+		}
+	}
 	return nil
 }
 
@@ -213,15 +229,24 @@ func plaintextAllowed(c *imapconn.Client, cfg Config) error {
 // mechanisms lists the SASL mechanisms gocyradm can use, strongest first.
 var mechanisms = []string{"PLAIN", "LOGIN"}
 
+// ValidateMechanism refuses a mechanism gocyradm cannot use: it takes the SASL names
+// (in any case) and "login", lower case, for the IMAP LOGIN command.
+func ValidateMechanism(m string) error {
+	if m == "login" || slices.Contains(mechanisms, strings.ToUpper(m)) {
+		return nil
+	}
+	if strings.ContainsAny(m, " ,") {
+		return fmt.Errorf("give one mechanism, not a list (%s): one of %s, or login", m, strings.Join(mechanisms, ", "))
+	}
+	return fmt.Errorf("unsupported mechanism %s: use one of %s, or login for the IMAP LOGIN command", m, strings.Join(mechanisms, ", "))
+}
+
 func chooseMechanism(c *imapconn.Client, cfg Config) (string, error) {
 	if m := cfg.Mechanism; m != "" {
-		if strings.EqualFold(m, "login") {
-			return "login", nil
+		if err := ValidateMechanism(m); err != nil || m == "login" {
+			return m, err
 		}
 		m = strings.ToUpper(m)
-		if !slices.Contains(mechanisms, m) {
-			return "", fmt.Errorf("unsupported mechanism %s: use one of %s, or login", m, strings.Join(mechanisms, ", "))
-		}
 		if !c.Has("AUTH=" + m) {
 			return "", fmt.Errorf("the server does not offer %s (it offers %s)", m, offered(c))
 		}

@@ -203,9 +203,12 @@ func (s *Session) runVerb(ctx context.Context, st step) (Result, error) {
 	defer cancel()
 	res, err := st.verb.Run(cctx, s, st.args)
 	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
+		err = context.Cause(cctx)
+		if s.Client == nil {
+			return res, err // a connect that timed out: the session goes on unconnected
+		}
 		// The server did not answer in time: its state is unknown, so the
 		// connection cannot be trusted with another command.
-		err = context.Cause(cctx)
 		s.Client.Close()
 		return res, fmt.Errorf("%w: %w", imapconn.ErrConnectionLost, err)
 	}

@@ -12,24 +12,28 @@ import (
 // Session is one run of the shell: its streams, its connection (if any) and the
 // settings of the command line.
 type Session struct {
-	IO          IO
-	Config      Config // how to connect, also for the connect verb
-	Format      Format
-	Client      *imapconn.Client // nil when not connected
-	Version     string           // gocyradm's own version
-	StopOnError bool
-	Yes         bool          // do not ask before destructive wildcard operations
-	DryRun      bool          // show the commands that would change the server instead of sending them
-	Timeout     time.Duration // the longest one command may wait for the server; 0 for no limit
-	Getenv      func(string) (string, bool)
+	IO     IO
+	Config Config // how to connect, also for the connect verb
+	Format Format
+	Client *imapconn.Client // nil when not connected
+	// Authenticated says whether Client has logged in: server --noauthenticate leaves a
+	// connection that has not, until authenticate.
+	Authenticated bool
+	Version       string // gocyradm's own version
+	StopOnError   bool
+	Yes           bool          // do not ask before destructive wildcard operations
+	DryRun        bool          // show the commands that would change the server instead of sending them
+	Timeout       time.Duration // the longest one command may wait for the server; 0 for no limit
+	Getenv        func(string) (string, bool)
 
 	exit *int // set by the exit verb
 }
 
-// Attach makes c the session's connection, in dry-run mode if the session is. The
-// commands a dry run holds back go to standard output, or standard error under JSON.
+// Attach makes c the session's connection, logged in, in dry-run mode if the session
+// is. The commands a dry run holds back go to standard output, or standard error under
+// JSON.
 func (s *Session) Attach(c *imapconn.Client) {
-	s.Client = c
+	s.Client, s.Authenticated = c, true
 	if s.DryRun {
 		w := s.IO.Out
 		if s.Format == FormatJSON {
@@ -39,7 +43,7 @@ func (s *Session) Attach(c *imapconn.Client) {
 	}
 }
 
-// Close logs out of the server, if connected.
+// Close logs out of the server and drops the connection, if there is one.
 func (s *Session) Close(ctx context.Context) {
 	if s.Client == nil {
 		return
@@ -49,8 +53,8 @@ func (s *Session) Close(ctx context.Context) {
 		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
 		defer cancel()
 	}
-	_ = s.Client.Logout(ctx) // the session is ending: a failed LOGOUT changes nothing
-	s.Client = nil
+	_ = s.Client.Logout(ctx) // the connection is being dropped: a failed LOGOUT changes nothing
+	s.Client, s.Authenticated = nil, false
 }
 
 // errNoConnection is the error of a verb that needs a server when there is none.

@@ -2,6 +2,7 @@ package imapconn
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/gocyradm/gocyradm/mailbox"
@@ -124,7 +125,15 @@ func (c *Client) Create(ctx context.Context, name string, opts CreateOptions) *P
 	args := []Arg{AString(wire)}
 	part := opts.Partition
 	if opts.Server != "" {
+		if err := checkWord("server", opts.Server); err != nil {
+			return failed[struct{}](err)
+		}
 		part = opts.Server + "!" + opts.Partition
+	}
+	if part != "" {
+		if err := checkWord("partition", part); err != nil {
+			return failed[struct{}](err)
+		}
 	}
 	switch {
 	case len(opts.SpecialUse) > 0:
@@ -181,9 +190,44 @@ func (c *Client) Rename(ctx context.Context, from, to, partition string) *Pendin
 	}
 	args := []Arg{AString(wireTo)}
 	if partition != "" {
+		if err := checkWord("partition", partition); err != nil {
+			return failed[struct{}](err)
+		}
 		args = append(args, AString(partition))
 	}
 	return c.nameCommand(ctx, "RENAME", from, args...)
+}
+
+// Xfer moves a mailbox to another server of a Cyrus Murder, onto partition if it is not
+// empty, and waits for the move. A frontend may answer an untagged NO and still complete
+// with OK: every untagged NO or BAD is a failure, returned in the server's words together
+// with the completion's, one per line.
+func (c *Client) Xfer(ctx context.Context, name, server, partition string) error {
+	wire, err := c.wireName(name)
+	if err != nil {
+		return err
+	}
+	if err := checkWord("server", server); err != nil {
+		return err
+	}
+	args := []Arg{AString(wire), AString(server)}
+	if partition != "" {
+		if err := checkWord("partition", partition); err != nil {
+			return err
+		}
+		args = append(args, AString(partition))
+	}
+	res, err := c.Execute(ctx, "XFER", nil, args...)
+	if res == nil {
+		return err
+	}
+	var errs []error
+	for _, note := range res.Notes {
+		if note.Status == "NO" || note.Status == "BAD" {
+			errs = append(errs, &Error{Status: note.Status, Code: note.Code, CodeArgs: note.CodeArgs, Text: strings.TrimSpace(note.Text), Command: "XFER"})
+		}
+	}
+	return errors.Join(append(errs, err)...)
 }
 
 // StatusItem is one item of a STATUS response.

@@ -1,6 +1,12 @@
 package imapconn
 
-import "github.com/gocyradm/gocyradm/mailbox"
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gocyradm/gocyradm/mailbox"
+)
 
 // wireName turns a mailbox name typed in UTF-8 into its form on the wire: modified
 // UTF-7, or UTF-8 itself once UTF8=ACCEPT is enabled. Names with control characters or
@@ -39,4 +45,16 @@ func (c *Client) UTF8() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.utf8
+}
+
+// checkWord refuses an empty word, or one holding CR, LF or NUL, for arguments such as
+// partitions and server names that may never hold them; what names the argument.
+func checkWord(what, word string) error {
+	if word == "" {
+		return errors.New(what + " is empty")
+	}
+	if i := strings.IndexAny(word, "\r\n\x00"); i >= 0 {
+		return fmt.Errorf("%s %q holds %q at byte %d: it cannot hold CR, LF or NUL", what, word, word[i], i)
+	}
+	return nil
 }

@@ -153,7 +153,7 @@ func (c *Client) Namespace(ctx context.Context) *Pending[Namespaces] {
 					if ns.Kind != KindList || len(ns.List) < 2 {
 						return out, &ProtocolError{Rule: "namespace-descr", Msg: "expected (prefix delimiter)", Line: r.Raw}
 					}
-					*dst = append(*dst, Namespace{Prefix: ns.List[0].Text(), Delimiter: ns.List[1].Text()})
+					*dst = append(*dst, Namespace{Prefix: c.displayName(ns.List[0].Text()), Delimiter: ns.List[1].Text()})
 				}
 			}
 		}
