@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/gocyradm/gocyradm/imapconn"
@@ -163,7 +164,8 @@ func listMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 	return out, nil
 }
 
-// expand lists the selectable mailboxes a pattern matches; none is an error.
+// expand lists the selectable mailboxes a pattern matches, sorted by name so that the
+// output does not depend on the server's order; none is an error.
 func (s *Session) expand(ctx context.Context, pattern string) ([]imapconn.ListItem, error) {
 	items, err := s.Client.List(ctx, "", pattern, imapconn.ListOptions{}).Wait(ctx)
 	if err != nil {
@@ -178,6 +180,7 @@ func (s *Session) expand(ctx context.Context, pattern string) ([]imapconn.ListIt
 	if len(selectable) == 0 {
 		return nil, fmt.Errorf("no mailbox matches %s", pattern)
 	}
+	slices.SortStableFunc(selectable, func(a, b imapconn.ListItem) int { return strings.Compare(a.Name, b.Name) })
 	return selectable, nil
 }
 

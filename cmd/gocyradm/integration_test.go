@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -59,6 +60,11 @@ func (a account) gocyradm(t *testing.T, stdin string, args ...string) result {
 	full = append(full, a.srv.Addr)
 	status := run(full, admin.IO{In: strings.NewReader(stdin), Out: &out, Err: &errOut})
 	return result{stdout: out.String(), stderr: errOut.String(), status: status}
+}
+
+// ioFor returns streams writing to out and errOut, with no input and no terminal.
+func ioFor(out, errOut io.Writer) admin.IO {
+	return admin.IO{In: strings.NewReader(""), Out: out, Err: errOut}
 }
 
 // client opens an independent connection to check the server's state.
