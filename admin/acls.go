@@ -2,14 +2,12 @@ package admin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/gocyradm/gocyradm/acl"
 	"github.com/gocyradm/gocyradm/imapconn"
-	"github.com/gocyradm/gocyradm/mailbox"
 )
 
 func init() {
@@ -21,7 +19,7 @@ func init() {
 			Wire:  "GETACL mailbox (per mailbox; a pattern is expanded with LIST first)",
 			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
 			Examples: []string{"lam user.alice", "lam 'user.alice.*'"},
-			Check:    requires("ACL"), Run: listACL,
+			Check:    requires("ACL"), Start: listACL,
 		},
 		&Verb{
 			Name: "setaclmailbox", Aliases: []string{"setacl", "sam"},
@@ -30,7 +28,7 @@ func init() {
 			Wire:  "SETACL mailbox id rights (DELETEACL for none), per pair and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier, ArgRights}, MinArgs: 3, MaxArgs: -1,
 			Examples: []string{"sam user.alice bob read", "sam 'user.alice.*' group:staff +p -bob lr", "sam user.alice anyone none"},
-			Check:    requires("ACL"), Run: setACL,
+			Check:    requires("ACL"), Start: setACL,
 		},
 		&Verb{
 			Name: "deleteaclmailbox", Aliases: []string{"deleteacl", "dam"},
@@ -39,7 +37,7 @@ func init() {
 			Wire:  "DELETEACL mailbox id, per identifier and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier}, MinArgs: 2, MaxArgs: -1,
 			Examples: []string{"dam user.alice bob", "dam 'user.*' anonymous"},
-			Check:    requires("ACL"), Run: deleteACL,
+			Check:    requires("ACL"), Start: deleteACL,
 		},
 	)
 }
@@ -116,32 +114,29 @@ func (p patternACL) Table(w io.Writer, width int) error {
 	return writeTable(w, width, []string{"mailbox", "identifier", "rights", "meaning"}, rows)
 }
 
-func listACL(ctx context.Context, s *Session, a *Args) (Result, error) {
+func listACL(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	pattern := a.Pos[0]
-	if !mailbox.HasWildcard(pattern) {
-		list, err := s.Client.GetACL(ctx, pattern).Wait(ctx)
-		return mailboxACL{Mailbox: pattern, ACL: entries(list)}, err
-	}
-	items, err := s.expand(ctx, pattern)
+	names, several, err := s.targets(ctx, pattern)
 	if err != nil {
 		return nil, err
 	}
-	names := itemNames(items)
-	pending := make([]*imapconn.Pending[acl.List], len(names))
-	for i, name := range names {
-		pending[i] = s.Client.GetACL(ctx, name)
-	}
-	res := patternACL{Pattern: pattern, Mailboxes: []mailboxACL{}}
-	var errs []error
-	for i, p := range pending {
-		list, err := p.Wait(ctx)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", names[i], err))
-			continue
+	wait := startEach(names, several, func(name string) *imapconn.Pending[acl.List] {
+		return s.Client.GetACL(ctx, name)
+	})
+	return func(ctx context.Context) (Result, error) {
+		got, err := wait(ctx)
+		if !several {
+			if len(got) == 0 {
+				return nil, err
+			}
+			return mailboxACL{Mailbox: pattern, ACL: entries(got[0].value)}, err
 		}
-		res.Mailboxes = append(res.Mailboxes, mailboxACL{Mailbox: names[i], ACL: entries(list)})
-	}
-	return res, errors.Join(errs...)
+		res := patternACL{Pattern: pattern, Mailboxes: make([]mailboxACL, len(got))}
+		for i, g := range got {
+			res.Mailboxes[i] = mailboxACL{Mailbox: g.mailbox, ACL: entries(g.value)}
+		}
+		return res, err
+	}, nil
 }
 
 func entries(list acl.List) []aclEntry {
@@ -176,12 +171,12 @@ func parseACLPairs(words []string) ([]aclChange, error) {
 	return changes, nil
 }
 
-func setACL(ctx context.Context, s *Session, a *Args) (Result, error) {
+func setACL(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	changes, err := parseACLPairs(a.Pos[1:])
 	if err != nil {
 		return nil, err
 	}
-	return s.eachMailbox(ctx, a.Pos[0], "Setting ACL on", func(name string) []*imapconn.Pending[struct{}] {
+	return s.startEachMailbox(ctx, a.Pos[0], "Setting ACL on", func(name string) []*imapconn.Pending[struct{}] {
 		var out []*imapconn.Pending[struct{}]
 		for _, c := range changes {
 			if c.change.IsNone() {
@@ -194,14 +189,14 @@ func setACL(ctx context.Context, s *Session, a *Args) (Result, error) {
 	})
 }
 
-func deleteACL(ctx context.Context, s *Session, a *Args) (Result, error) {
+func deleteACL(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	ids := a.Pos[1:]
 	for _, id := range ids {
 		if err := acl.ValidateIdentifier(id); err != nil {
 			return nil, err
 		}
 	}
-	return s.eachMailbox(ctx, a.Pos[0], "Deleting ACL on", func(name string) []*imapconn.Pending[struct{}] {
+	return s.startEachMailbox(ctx, a.Pos[0], "Deleting ACL on", func(name string) []*imapconn.Pending[struct{}] {
 		out := make([]*imapconn.Pending[struct{}], len(ids))
 		for i, id := range ids {
 			out[i] = s.Client.DeleteACL(ctx, name, id)

@@ -57,52 +57,117 @@ func (p progress) Table(w io.Writer, width int) error {
 	return writeTable(w, width, []string{"mailbox", p.action}, rows)
 }
 
-// eachMailbox runs start's commands on a mailbox, or on every mailbox a pattern matches.
-func (s *Session) eachMailbox(ctx context.Context, pattern, action string, start func(string) []*imapconn.Pending[struct{}]) (Result, error) {
-	if !mailbox.HasWildcard(pattern) {
-		return s.fanOut(ctx, action, []string{pattern}, false, start)
+// waitDone returns what waits for a command that returns no data.
+func waitDone(p *imapconn.Pending[struct{}]) Waiter {
+	return func(ctx context.Context) (Result, error) {
+		_, err := p.Wait(ctx)
+		return done{}, err
 	}
-	items, err := s.expand(ctx, pattern)
+}
+
+// targets returns the mailbox that name is, or the mailboxes it matches when it is a
+// pattern (expanded with LIST), and whether it was a pattern.
+func (s *Session) targets(ctx context.Context, name string) ([]string, bool, error) {
+	if !mailbox.HasWildcard(name) {
+		return []string{name}, false, nil
+	}
+	items, err := s.expand(ctx, name)
+	if err != nil {
+		return nil, true, err
+	}
+	return itemNames(items), true, nil
+}
+
+// answer is one mailbox's answer to a read.
+type answer[T any] struct {
+	mailbox string
+	value   T
+}
+
+// startEach starts read on every mailbox, all pipelined, and returns what waits for each
+// in order. That returns the answers of the mailboxes that answered, in order, and every
+// failure; when there may be several mailboxes, each failure names its mailbox and a last
+// line counts them.
+func startEach[T any](names []string, several bool, read func(string) *imapconn.Pending[T]) func(context.Context) ([]answer[T], error) {
+	pending := make([]*imapconn.Pending[T], len(names))
+	for i, name := range names {
+		pending[i] = read(name)
+	}
+	return func(ctx context.Context) ([]answer[T], error) {
+		got := make([]answer[T], 0, len(names))
+		var errs []error
+		for i, p := range pending {
+			v, err := p.Wait(ctx)
+			if err != nil {
+				errs = append(errs, nameFailure(names[i], several, err))
+				continue
+			}
+			got = append(got, answer[T]{mailbox: names[i], value: v})
+		}
+		return got, countFailures(errs, len(errs), len(names), several)
+	}
+}
+
+// readEach is startEach, waited for at once.
+func readEach[T any](ctx context.Context, names []string, several bool, read func(string) *imapconn.Pending[T]) ([]answer[T], error) {
+	return startEach(names, several, read)(ctx)
+}
+
+// nameFailure names the mailbox in a failure when there may be several.
+func nameFailure(name string, several bool, err error) error {
+	if several {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return err
+}
+
+// countFailures joins failures, with a last line counting the mailboxes that failed
+// when there may be several.
+func countFailures(errs []error, failed, total int, several bool) error {
+	if several && failed > 0 {
+		errs = append(errs, fmt.Errorf("%d of %d mailboxes failed", failed, total))
+	}
+	return errors.Join(errs...)
+}
+
+// startEachMailbox starts commands on a mailbox, or on every mailbox a pattern matches
+// (the LIST is waited for here), and returns what waits for them.
+func (s *Session) startEachMailbox(ctx context.Context, pattern, action string, start func(string) []*imapconn.Pending[struct{}]) (Waiter, error) {
+	names, several, err := s.targets(ctx, pattern)
 	if err != nil {
 		return nil, err
 	}
-	return s.fanOut(ctx, action, itemNames(items), true, start)
+	return startChanges(action, names, several, start), nil
 }
 
-// fanOut starts every mailbox's commands, all pipelined, then waits for each in order and
-// reports every failure, naming the mailbox when there may be several. Without several,
-// it has no output.
-func (s *Session) fanOut(ctx context.Context, action string, names []string, several bool, start func(string) []*imapconn.Pending[struct{}]) (Result, error) {
+// startChanges starts every mailbox's commands, all pipelined, and returns what waits
+// for each in order and reports every failure, naming the mailbox when there may be
+// several. Without several, the result has no output.
+func startChanges(action string, names []string, several bool, start func(string) []*imapconn.Pending[struct{}]) Waiter {
 	pending := make([][]*imapconn.Pending[struct{}], len(names))
 	for i, name := range names {
 		pending[i] = start(name)
 	}
-	res := progress{action: action, names: names, Done: []string{}, Failed: []failed{}}
-	var errs []error
-	for i, ps := range pending {
-		var failures []string
-		for _, p := range ps {
-			_, err := p.Wait(ctx)
-			if err == nil {
-				continue
+	return func(ctx context.Context) (Result, error) {
+		res := progress{action: action, names: names, Done: []string{}, Failed: []failed{}}
+		var errs []error
+		for i, ps := range pending {
+			var failures []string
+			for _, p := range ps {
+				if _, err := p.Wait(ctx); err != nil {
+					failures = append(failures, err.Error())
+					errs = append(errs, nameFailure(names[i], several, err))
+				}
 			}
-			failures = append(failures, err.Error())
-			if several {
-				err = fmt.Errorf("%s: %w", names[i], err)
+			if failures == nil {
+				res.Done = append(res.Done, names[i])
+			} else {
+				res.Failed = append(res.Failed, failed{Mailbox: names[i], Error: strings.Join(failures, "; ")})
 			}
-			errs = append(errs, err)
 		}
-		if failures == nil {
-			res.Done = append(res.Done, names[i])
-		} else {
-			res.Failed = append(res.Failed, failed{Mailbox: names[i], Error: strings.Join(failures, "; ")})
+		if !several {
+			return done{}, errors.Join(errs...)
 		}
+		return res, countFailures(errs, len(res.Failed), len(names), true)
 	}
-	if !several {
-		return done{}, errors.Join(errs...)
-	}
-	if len(res.Failed) > 0 {
-		errs = append(errs, fmt.Errorf("%d of %d mailboxes failed", len(res.Failed), len(names)))
-	}
-	return res, errors.Join(errs...)
 }

@@ -25,7 +25,7 @@ func init() {
 			},
 			Args: []ArgKind{ArgMailbox, ArgText}, MinArgs: 1, MaxArgs: 2,
 			Examples: []string{"cm user.alice", "cm --partition p2 'user.alice.Shared Files'", "cm --specialuse Sent user.alice.Sent"},
-			Run:      createMailbox,
+			Start:    createMailbox,
 		},
 		&Verb{
 			Name: "deletemailbox", Aliases: []string{"delete", "dm"},
@@ -34,7 +34,7 @@ func init() {
 			Wire:  "DELETE mailbox (per mailbox; a pattern is expanded with LIST first)",
 			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
 			Examples: []string{"dm user.alice.Old", "dm -y 'user.alice.Archive.*'"},
-			Run:      deleteMailbox,
+			Start:    deleteMailbox,
 		},
 		&Verb{
 			Name: "listmailbox", Aliases: []string{"list", "lm"},
@@ -52,7 +52,7 @@ func init() {
 	)
 }
 
-func createMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
+func createMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	opts := imapconn.CreateOptions{Partition: a.Opts["partition"]}
 	if len(a.Pos) == 2 {
 		opts.Partition = a.Pos[1]
@@ -60,8 +60,7 @@ func createMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 	if use, ok := a.Opts["specialuse"]; ok {
 		opts.SpecialUse = specialUses(use)
 	}
-	_, err := s.Client.Create(ctx, a.Pos[0], opts).Wait(ctx)
-	return done{}, err
+	return waitDone(s.Client.Create(ctx, a.Pos[0], opts)), nil
 }
 
 // specialUses splits special-use attributes, adding the backslash the shell's quoting
@@ -76,11 +75,10 @@ func specialUses(s string) []string {
 	return uses
 }
 
-func deleteMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
+func deleteMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	pattern := a.Pos[0]
 	if !mailbox.HasWildcard(pattern) {
-		_, err := s.Client.Delete(ctx, pattern).Wait(ctx)
-		return done{}, err
+		return waitDone(s.Client.Delete(ctx, pattern)), nil
 	}
 	items, err := s.expand(ctx, pattern)
 	if err != nil {
@@ -90,9 +88,9 @@ func deleteMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 	if err := s.confirm(fmt.Sprintf("delete %d mailboxes matching %s", len(names), pattern)); err != nil {
 		return nil, err
 	}
-	return s.fanOut(ctx, "Deleting mailbox", names, true, func(name string) []*imapconn.Pending[struct{}] {
+	return startChanges("Deleting mailbox", names, true, func(name string) []*imapconn.Pending[struct{}] {
 		return []*imapconn.Pending[struct{}]{s.Client.Delete(ctx, name)}
-	})
+	}), nil
 }
 
 // mailboxList is the result of listmailbox.

@@ -20,7 +20,7 @@ func init() {
 			Wire:    "RENAME old new [partition]",
 			Options: []Option{partition},
 			Args:    []ArgKind{ArgMailbox, ArgMailbox, ArgText}, MinArgs: 2, MaxArgs: 3,
-			Run: renameMailbox,
+			Start: renameMailbox,
 		},
 		&Verb{
 			Name: "subscribe", Aliases: []string{"sub"},
@@ -28,7 +28,7 @@ func init() {
 			Help:  "add a mailbox to your subscriptions",
 			Wire:  "SUBSCRIBE mailbox",
 			Args:  []ArgKind{ArgMailbox}, MinArgs: 1, MaxArgs: 1,
-			Run: subscribeMailbox,
+			Start: subscribeMailbox,
 		},
 		&Verb{
 			Name: "unsubscribe", Aliases: []string{"unsub"},
@@ -36,7 +36,7 @@ func init() {
 			Help:  "remove a mailbox from your subscriptions",
 			Wire:  "UNSUBSCRIBE mailbox",
 			Args:  []ArgKind{ArgMailbox}, MinArgs: 1, MaxArgs: 1,
-			Run: unsubscribeMailbox,
+			Start: unsubscribeMailbox,
 		},
 		&Verb{
 			Name:    "reconstruct",
@@ -100,23 +100,20 @@ func partitionArg(a *Args, i int) (string, error) {
 	return a.Pos[i], nil
 }
 
-func renameMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
+func renameMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	part, err := partitionArg(a, 2)
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.Client.Rename(ctx, a.Pos[0], a.Pos[1], part).Wait(ctx)
-	return done{}, err
+	return waitDone(s.Client.Rename(ctx, a.Pos[0], a.Pos[1], part)), nil
 }
 
-func subscribeMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
-	_, err := s.Client.Subscribe(ctx, a.Pos[0]).Wait(ctx)
-	return done{}, err
+func subscribeMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
+	return waitDone(s.Client.Subscribe(ctx, a.Pos[0])), nil
 }
 
-func unsubscribeMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
-	_, err := s.Client.Unsubscribe(ctx, a.Pos[0]).Wait(ctx)
-	return done{}, err
+func unsubscribeMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
+	return waitDone(s.Client.Unsubscribe(ctx, a.Pos[0])), nil
 }
 
 // reconstructMailbox sends RECURSIVE with -r, which cyradm parses and then drops.

@@ -40,7 +40,7 @@ func init() {
 			Help:  "set a server metadata entry (motd, comment, admin, shutdown, expire, squat or a full name); none removes it",
 			Wire:  `SETMETADATA "" (entry "value"), NIL for none`,
 			Args:  []ArgKind{ArgMetadata, ArgText}, MinArgs: 2, MaxArgs: 2,
-			Check: requires("METADATA"), Run: setInfo,
+			Check: requires("METADATA"), Start: setInfo,
 		},
 	)
 }
@@ -57,7 +57,7 @@ func setMetadataVerb(name, alias string) *Verb {
 			{Name: "private", Help: "set the private entry (/private/...) instead of the shared one"},
 		},
 		Args: []ArgKind{ArgMailbox, ArgMetadata, ArgText}, MinArgs: 3, MaxArgs: 3,
-		Check: requires("METADATA"), Run: setMetadata,
+		Check: requires("METADATA"), Start: setMetadata,
 	}
 }
 
@@ -320,7 +320,7 @@ func (s *Session) showMetadata(ctx context.Context, name string, entries []strin
 	return boxes[0], err
 }
 
-func setMetadata(ctx context.Context, s *Session, a *Args) (Result, error) {
+func setMetadata(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	entry, err := entryName(a.Pos[1], a.Has("private"), mailboxAttributes)
 	if err != nil {
 		return nil, err
@@ -328,7 +328,7 @@ func setMetadata(ctx context.Context, s *Session, a *Args) (Result, error) {
 	return s.writeMetadata(ctx, a.Pos[0], entry, a.Pos[2])
 }
 
-func setInfo(ctx context.Context, s *Session, a *Args) (Result, error) {
+func setInfo(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	entry, err := entryName(a.Pos[0], false, serverAttributes)
 	if err != nil {
 		return nil, err
@@ -337,10 +337,13 @@ func setInfo(ctx context.Context, s *Session, a *Args) (Result, error) {
 }
 
 // writeMetadata sets one entry of a mailbox, or of the server (""), to the typed value.
-func (s *Session) writeMetadata(ctx context.Context, mbox, entry, typed string) (Result, error) {
+func (s *Session) writeMetadata(ctx context.Context, mbox, entry, typed string) (Waiter, error) {
 	e := imapconn.Entry{Name: entry, Value: metadataValue(typed)}
-	if _, err := s.Client.SetMetadata(ctx, mbox, []imapconn.Entry{e}).Wait(ctx); err != nil {
-		return nil, err
-	}
-	return metadataSet{Mailbox: mbox, Entry: entry, Value: e.Value}, nil
+	p := s.Client.SetMetadata(ctx, mbox, []imapconn.Entry{e})
+	return func(ctx context.Context) (Result, error) {
+		if _, err := p.Wait(ctx); err != nil {
+			return nil, err
+		}
+		return metadataSet{Mailbox: mbox, Entry: entry, Value: e.Value}, nil
+	}, nil
 }

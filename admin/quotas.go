@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/gocyradm/gocyradm/imapconn"
-	"github.com/gocyradm/gocyradm/mailbox"
 	"github.com/gocyradm/gocyradm/quota"
 )
 
@@ -22,7 +21,7 @@ func init() {
 			Help:  "show every resource of a quota root: usage, limit and percentage used",
 			Wire:  "GETQUOTA root",
 			Args:  []ArgKind{ArgMailbox}, MinArgs: 1, MaxArgs: 1,
-			Check: requires("QUOTA"), Run: listQuota,
+			Check: requires("QUOTA"), Start: listQuota,
 		},
 		&Verb{
 			Name: "listquotaroot", Aliases: []string{"lqr", "lqm"},
@@ -30,7 +29,7 @@ func init() {
 			Help:  "show the quota roots of a mailbox and every resource of each",
 			Wire:  "GETQUOTAROOT mailbox (per mailbox, all pipelined; a pattern is expanded with LIST first)",
 			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
-			Check: requires("QUOTA"), Run: listQuotaRoot,
+			Check: requires("QUOTA"), Start: listQuotaRoot,
 		},
 		&Verb{
 			Name: "setquota", Aliases: []string{"sq"},
@@ -217,34 +216,40 @@ type quotaLimit struct {
 
 func (quotaSet) Plain(io.Writer) error { return nil }
 
-func listQuota(ctx context.Context, s *Session, a *Args) (Result, error) {
-	root, err := s.Client.GetQuota(ctx, a.Pos[0]).Wait(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return newQuotaRoot(root), nil
+func listQuota(ctx context.Context, s *Session, a *Args) (Waiter, error) {
+	p := s.Client.GetQuota(ctx, a.Pos[0])
+	return func(ctx context.Context) (Result, error) {
+		root, err := p.Wait(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return newQuotaRoot(root), nil
+	}, nil
 }
 
-func listQuotaRoot(ctx context.Context, s *Session, a *Args) (Result, error) {
+func listQuotaRoot(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	pattern := a.Pos[0]
 	names, several, err := s.targets(ctx, pattern)
 	if err != nil {
 		return nil, err
 	}
-	got, err := readEach(ctx, names, several, func(name string) *imapconn.Pending[imapconn.QuotaRoots] {
+	wait := startEach(names, several, func(name string) *imapconn.Pending[imapconn.QuotaRoots] {
 		return s.Client.GetQuotaRoot(ctx, name)
 	})
-	boxes := make([]mailboxQuota, len(got))
-	for i, g := range got {
-		boxes[i] = newMailboxQuota(g.mailbox, g.value)
-	}
-	switch {
-	case several:
-		return patternQuota{Pattern: pattern, Mailboxes: boxes}, err
-	case len(boxes) == 0:
-		return nil, err
-	}
-	return boxes[0], err
+	return func(ctx context.Context) (Result, error) {
+		got, err := wait(ctx)
+		boxes := make([]mailboxQuota, len(got))
+		for i, g := range got {
+			boxes[i] = newMailboxQuota(g.mailbox, g.value)
+		}
+		switch {
+		case several:
+			return patternQuota{Pattern: pattern, Mailboxes: boxes}, err
+		case len(boxes) == 0:
+			return nil, err
+		}
+		return boxes[0], err
+	}, nil
 }
 
 func setQuota(ctx context.Context, s *Session, a *Args) (Result, error) {
@@ -311,51 +316,4 @@ func noSuchRoot(err error) bool {
 	return strings.EqualFold(e.Code, "NONEXISTENT") ||
 		strings.HasPrefix(text, "quota root does not exist") ||
 		strings.HasPrefix(text, "quota root doesn't exist")
-}
-
-// targets returns the mailbox that name is, or the mailboxes it matches when it is a
-// pattern (expanded with LIST), and whether it was a pattern.
-func (s *Session) targets(ctx context.Context, name string) ([]string, bool, error) {
-	if !mailbox.HasWildcard(name) {
-		return []string{name}, false, nil
-	}
-	items, err := s.expand(ctx, name)
-	if err != nil {
-		return nil, true, err
-	}
-	return itemNames(items), true, nil
-}
-
-// answer is one mailbox's answer to a read.
-type answer[T any] struct {
-	mailbox string
-	value   T
-}
-
-// readEach starts read on every mailbox, all pipelined, then waits for each in order. It
-// returns the answers of the mailboxes that answered, in order, and every failure; when
-// there may be several mailboxes, each failure names its mailbox and a last line counts
-// them.
-func readEach[T any](ctx context.Context, names []string, several bool, read func(string) *imapconn.Pending[T]) ([]answer[T], error) {
-	pending := make([]*imapconn.Pending[T], len(names))
-	for i, name := range names {
-		pending[i] = read(name)
-	}
-	got := make([]answer[T], 0, len(names))
-	var errs []error
-	for i, p := range pending {
-		v, err := p.Wait(ctx)
-		if err != nil {
-			if several {
-				err = fmt.Errorf("%s: %w", names[i], err)
-			}
-			errs = append(errs, err)
-			continue
-		}
-		got = append(got, answer[T]{mailbox: names[i], value: v})
-	}
-	if several && len(errs) > 0 {
-		errs = append(errs, fmt.Errorf("%d of %d mailboxes failed", len(errs), len(names)))
-	}
-	return got, errors.Join(errs...)
 }

@@ -24,6 +24,7 @@ type Session struct {
 	Yes           bool          // do not ask before destructive wildcard operations
 	DryRun        bool          // show the commands that would change the server instead of sending them
 	Timeout       time.Duration // the longest one command may wait for the server; 0 for no limit
+	Window        int           // how many script lines may wait for answers at once; 0 for DefaultWindow
 	Getenv        func(string) (string, bool)
 
 	exit *int // set by the exit verb

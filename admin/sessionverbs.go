@@ -22,13 +22,13 @@ func init() {
 				{Name: "noauthenticate", Help: "connect without logging in (log in later with authenticate)"},
 			},
 			Args: []ArgKind{ArgServer}, MaxArgs: 1, Offline: true,
-			Run: connectServer,
+			Barrier: true, Run: connectServer,
 		},
 		&Verb{
 			Name: "disconnect", Aliases: []string{"disc"},
 			Help: "log out and close the connection",
 			Wire: "LOGOUT", Offline: true,
-			Run: disconnect,
+			Barrier: true, Run: disconnect,
 		},
 		&Verb{
 			Name: "authenticate", Aliases: []string{"auth", "login"},
@@ -37,14 +37,14 @@ func init() {
 			Wire:    "LOGOUT, then a new connection and AUTHENTICATE or LOGIN (on a connection made with server --noauthenticate: AUTHENTICATE or LOGIN on it)",
 			Options: authOptions(),
 			Args:    []ArgKind{ArgText}, MaxArgs: 1, Offline: true,
-			Run: authenticate,
+			Barrier: true, Run: authenticate,
 		},
 		&Verb{
 			Name: "chdir", Aliases: []string{"cd"},
 			Usage: "[DIR]",
 			Help:  "change the local working directory (default: your home directory)",
 			Args:  []ArgKind{ArgFile}, MaxArgs: 1, Offline: true,
-			Run: changeDir,
+			Barrier: true, Run: changeDir,
 		},
 	)
 }

@@ -34,7 +34,7 @@ func init() {
 			Wire:  "LOGOUT",
 			Args:  []ArgKind{ArgText}, MaxArgs: 1, Offline: true,
 			Examples: []string{"exit", "exit 3"},
-			Run:      exit,
+			Barrier:  true, Run: exit,
 		},
 	)
 }

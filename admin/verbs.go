@@ -42,7 +42,33 @@ type Verb struct {
 	// Check, if set, says why the connected server cannot run the verb, from its
 	// capabilities (never by trial), such as "not supported by this server: no QUOTA".
 	Check func(c *imapconn.Client) error
-	Run   func(ctx context.Context, s *Session, a *Args) (Result, error)
+	// Run runs the verb and returns its result once the server has answered. A verb has
+	// Run or Start.
+	Run func(ctx context.Context, s *Session, a *Args) (Result, error)
+	// Start sends the verb's commands and returns what waits for their answers, so that
+	// the runner can start the next lines before this one is answered. Start may wait
+	// for answers it needs before sending more (a LIST before a wildcard's commands).
+	Start func(ctx context.Context, s *Session, a *Args) (Waiter, error)
+	// Barrier makes the runner wait for every earlier command before the verb runs, and
+	// start nothing else until it is done: for verbs that change the connection or
+	// act outside the server.
+	Barrier bool
+}
+
+// Waiter waits for the answers to a started verb's commands and returns its result.
+type Waiter func(ctx context.Context) (Result, error)
+
+// start starts the verb; a verb with Run runs to the end here.
+func (v *Verb) start(ctx context.Context, s *Session, a *Args) Waiter {
+	if v.Start == nil {
+		res, err := v.Run(ctx, s, a)
+		return func(context.Context) (Result, error) { return res, err }
+	}
+	w, err := v.Start(ctx, s, a)
+	if err != nil {
+		return func(context.Context) (Result, error) { return nil, err }
+	}
+	return w
 }
 
 // Verbs returns the verb table, sorted by name.

@@ -26,6 +26,7 @@ type options struct {
 	stopOnError, yes, dryRun bool
 	trace, version           bool
 	timeout                  time.Duration
+	window                   int
 	rc, norc                 bool
 	systemrc, userrc         string
 }
@@ -63,6 +64,7 @@ Commands:
   -n, --dry-run            run read-only commands; show the IMAP of changing ones instead
   -o, --output FORMAT      table, plain or json (default: table at a terminal, else plain)
       --json               the same as -o json
+      --window N           script lines in flight at once (default 128; 1 waits for each answer)
       --trace              show the IMAP conversation on standard error, secrets redacted
       --version            show gocyradm's version
   -h, --help               show this help
@@ -112,6 +114,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	boolean(&o.trace, "trace")
 	boolean(&o.version, "version")
 	fs.DurationVar(&o.timeout, "timeout", o.timeout, "")
+	fs.IntVar(&o.window, "window", admin.DefaultWindow, "")
 	boolean(&o.rc, "rc")
 	boolean(&o.norc, "norc")
 	str(&o.systemrc, "", "S", "systemrc")
@@ -164,6 +167,9 @@ func (o *options) check(positional []string) error {
 	}
 	if o.tlskey != "" {
 		return fmt.Errorf("--tlskey (client certificates) is not supported yet")
+	}
+	if o.window < 1 {
+		return fmt.Errorf("--window must be at least 1")
 	}
 	if o.timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative")

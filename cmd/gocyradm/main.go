@@ -167,6 +167,7 @@ func newSession(opts *options, stdio admin.IO) (*admin.Session, error) {
 		Yes:         opts.yes,
 		DryRun:      opts.dryRun,
 		Timeout:     opts.timeout,
+		Window:      opts.window,
 	}
 	return s, nil
 }
