@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -120,30 +119,6 @@ func runCommands(ctx context.Context, s *admin.Session, opts *options, stdio adm
 		return s.RunFile(ctx, opts.file)
 	}
 	return interact(ctx, s, stdio)
-}
-
-// interact reads commands from the terminal, one line at a time.
-func interact(ctx context.Context, s *admin.Session, stdio admin.IO) int {
-	in := bufio.NewScanner(stdio.In)
-	status := admin.StatusOK
-	for {
-		fmt.Fprintf(stdio.Out, "%s> ", prompt(s))
-		if !in.Scan() {
-			fmt.Fprintln(stdio.Out)
-			return status
-		}
-		status = s.RunLine(ctx, in.Text())
-		if s.Exited() {
-			return status
-		}
-	}
-}
-
-func prompt(s *admin.Session) string {
-	if s.Client == nil {
-		return "cyradm"
-	}
-	return s.Client.Host()
 }
 
 func newSession(opts *options, stdio admin.IO) (*admin.Session, error) {
