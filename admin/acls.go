@@ -120,7 +120,7 @@ func listACL(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	wait := startEach(names, several, func(name string) *imapconn.Pending[acl.List] {
+	wait := startEach(s, names, several, func(name string) *imapconn.Pending[acl.List] {
 		return s.Client.GetACL(ctx, name)
 	})
 	return func(ctx context.Context) (Result, error) {

@@ -88,7 +88,7 @@ type answer[T any] struct {
 // in order. That returns the answers of the mailboxes that answered, in order, and every
 // failure; when there may be several mailboxes, each failure names its mailbox and a last
 // line counts them.
-func startEach[T any](names []string, several bool, read func(string) *imapconn.Pending[T]) func(context.Context) ([]answer[T], error) {
+func startEach[T any](s *Session, names []string, several bool, read func(string) *imapconn.Pending[T]) func(context.Context) ([]answer[T], error) {
 	pending := make([]*imapconn.Pending[T], len(names))
 	for i, name := range names {
 		pending[i] = read(name)
@@ -98,6 +98,7 @@ func startEach[T any](names []string, several bool, read func(string) *imapconn.
 		var errs []error
 		for i, p := range pending {
 			v, err := p.Wait(ctx)
+			s.progress(several, i+1, len(names))
 			if err != nil {
 				errs = append(errs, nameFailure(names[i], several, err))
 				continue
@@ -109,8 +110,16 @@ func startEach[T any](names []string, several bool, read func(string) *imapconn.
 }
 
 // readEach is startEach, waited for at once.
-func readEach[T any](ctx context.Context, names []string, several bool, read func(string) *imapconn.Pending[T]) ([]answer[T], error) {
-	return startEach(names, several, read)(ctx)
+func readEach[T any](ctx context.Context, s *Session, names []string, several bool, read func(string) *imapconn.Pending[T]) ([]answer[T], error) {
+	return startEach(s, names, several, read)(ctx)
+}
+
+// progress tells the session's Progress, if any, how far an operation over several
+// mailboxes has come.
+func (s *Session) progress(several bool, done, total int) {
+	if several && s.Progress != nil {
+		s.Progress(done, total)
+	}
 }
 
 // nameFailure names the mailbox in a failure when there may be several.
@@ -137,13 +146,13 @@ func (s *Session) startEachMailbox(ctx context.Context, pattern, action string, 
 	if err != nil {
 		return nil, err
 	}
-	return startChanges(action, names, several, start), nil
+	return s.startChanges(action, names, several, start), nil
 }
 
 // startChanges starts every mailbox's commands, all pipelined, and returns what waits
 // for each in order and reports every failure, naming the mailbox when there may be
 // several. Without several, the result has no output.
-func startChanges(action string, names []string, several bool, start func(string) []*imapconn.Pending[struct{}]) Waiter {
+func (s *Session) startChanges(action string, names []string, several bool, start func(string) []*imapconn.Pending[struct{}]) Waiter {
 	pending := make([][]*imapconn.Pending[struct{}], len(names))
 	for i, name := range names {
 		pending[i] = start(name)
@@ -159,6 +168,7 @@ func startChanges(action string, names []string, several bool, start func(string
 					errs = append(errs, nameFailure(names[i], several, err))
 				}
 			}
+			s.progress(several, i+1, len(names))
 			if failures == nil {
 				res.Done = append(res.Done, names[i])
 			} else {

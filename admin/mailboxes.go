@@ -88,7 +88,7 @@ func deleteMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	if err := s.confirm(fmt.Sprintf("delete %d mailboxes matching %s", len(names), pattern)); err != nil {
 		return nil, err
 	}
-	return startChanges("Deleting mailbox", names, true, func(name string) []*imapconn.Pending[struct{}] {
+	return s.startChanges("Deleting mailbox", names, true, func(name string) []*imapconn.Pending[struct{}] {
 		return []*imapconn.Pending[struct{}]{s.Client.Delete(ctx, name)}
 	}), nil
 }

@@ -304,7 +304,7 @@ func (s *Session) showMetadata(ctx context.Context, name string, entries []strin
 	if len(entries) == 0 {
 		entries, opts.Depth = []string{"/shared", "/private"}, "infinity"
 	}
-	got, err := readEach(ctx, names, several, func(mbox string) *imapconn.Pending[[]imapconn.Entry] {
+	got, err := readEach(ctx, s, names, several, func(mbox string) *imapconn.Pending[[]imapconn.Entry] {
 		return s.Client.GetMetadata(ctx, mbox, entries, opts)
 	})
 	boxes := make([]mailboxMetadata, len(got))

@@ -233,7 +233,7 @@ func listQuotaRoot(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	if err != nil {
 		return nil, err
 	}
-	wait := startEach(names, several, func(name string) *imapconn.Pending[imapconn.QuotaRoots] {
+	wait := startEach(s, names, several, func(name string) *imapconn.Pending[imapconn.QuotaRoots] {
 		return s.Client.GetQuotaRoot(ctx, name)
 	})
 	return func(ctx context.Context) (Result, error) {

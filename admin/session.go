@@ -26,6 +26,9 @@ type Session struct {
 	Timeout       time.Duration // the longest one command may wait for the server; 0 for no limit
 	Window        int           // how many script lines may wait for answers at once; 0 for DefaultWindow
 	Getenv        func(string) (string, bool)
+	// Progress, if set, is told how far an operation over the mailboxes of a pattern
+	// has come: done of total mailboxes answered. The interactive shell shows it.
+	Progress func(done, total int)
 
 	exit *int // set by the exit verb
 }

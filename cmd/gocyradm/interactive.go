@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -58,6 +59,9 @@ func interact(ctx context.Context, s *admin.Session, stdio admin.IO) (status int
 		fmt.Fprintf(stdio.Err, "gocyradm: %v\n", err)
 		return admin.StatusFailed
 	}
+	if term.IsTerminal(int(os.Stderr.Fd())) {
+		s.Progress = progressLine(stdio.Err)
+	}
 	defer sh.close()
 	p, err := sh.newPrompt(stdio)
 	if err != nil {
@@ -65,6 +69,23 @@ func interact(ctx context.Context, s *admin.Session, stdio admin.IO) (status int
 		return admin.StatusFailed
 	}
 	return sh.loop(p)
+}
+
+// progressMin is the number of mailboxes from which an operation shows its progress.
+const progressMin = 20
+
+// progressLine returns a Progress that keeps one line on w up to date, "  n/N mailboxes",
+// and clears it when the operation is done.
+func progressLine(w io.Writer) func(done, total int) {
+	return func(done, total int) {
+		switch {
+		case total < progressMin:
+		case done < total:
+			fmt.Fprintf(w, "\r  %d/%d mailboxes", done, total)
+		default:
+			fmt.Fprint(w, "\r\033[K")
+		}
+	}
 }
 
 // restoreTerminal puts the terminal back in the state saved, blocking reads included.
