@@ -36,8 +36,9 @@ type Config struct {
 	Mechanism      string // a SASL mechanism, "login" for the LOGIN command, "" for the best offered
 	TLS            TLSMode
 	CAFile, CAPath string
-	Insecure       bool // skip certificate verification
-	AllowPlaintext bool // allow a password in the clear to a host that is not loopback
+	TLSKey         string // a PEM file with a client certificate and its key, for EXTERNAL
+	Insecure       bool   // skip certificate verification
+	AllowPlaintext bool   // allow a password in the clear to a host that is not loopback
 	Timeout        time.Duration
 	Trace          io.Writer
 	// Password returns the password; it is called only when one is needed.
@@ -130,7 +131,7 @@ func dial(ctx context.Context, cfg Config) (*imapconn.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tlsConfig, err := imapconn.TLSConfig(host, cfg.CAFile, cfg.CAPath, cfg.Insecure)
+	tlsConfig, err := imapconn.TLSConfig(host, cfg.tlsOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -150,13 +151,17 @@ func dial(ctx context.Context, cfg Config) (*imapconn.Client, error) {
 		return nil, fmt.Errorf("%s does not offer STARTTLS, which --starttls requires", addr)
 	}
 	if tlsConfig == nil {
-		tlsConfig, _ = imapconn.TLSConfig(host, cfg.CAFile, cfg.CAPath, cfg.Insecure) // read successfully above
+		tlsConfig, _ = imapconn.TLSConfig(host, cfg.tlsOptions()) // read successfully above
 	}
 	if err := c.StartTLS(ctx, tlsConfig); err != nil {
 		c.Close()
 		return nil, describeDial(addr, err)
 	}
 	return c, nil
+}
+
+func (cfg Config) tlsOptions() imapconn.TLSOptions {
+	return imapconn.TLSOptions{CAFile: cfg.CAFile, CADir: cfg.CAPath, ClientKey: cfg.TLSKey, Insecure: cfg.Insecure}
 }
 
 // describeDial adds to a dial or TLS error what the user can do about it.
@@ -188,23 +193,11 @@ func tlsHint(err *imapconn.TLSError) string {
 // UTF8=ACCEPT where the server offers it, so that names travel as UTF-8. Its errors are
 // *AuthError, or *ConnectError when the connection fails after the login.
 func Login(ctx context.Context, c *imapconn.Client, cfg Config) error {
-	if err := plaintextAllowed(c, cfg); err != nil {
-		return &AuthError{Err: err}
-	}
 	mech, err := chooseMechanism(c, cfg)
 	if err != nil {
 		return &AuthError{Err: err}
 	}
-	password, err := cfg.Password()
-	if err != nil {
-		return &AuthError{Err: err}
-	}
-	if mech == "login" {
-		err = c.Login(ctx, cfg.User, password)
-	} else {
-		err = c.Authenticate(ctx, saslClient(mech, cfg, password))
-	}
-	if err != nil {
+	if err := authenticateWith(ctx, c, cfg, mech); err != nil {
 		return &AuthError{Err: err}
 	}
 	if c.Has("UTF8=ACCEPT") {
@@ -215,7 +208,31 @@ func Login(ctx context.Context, c *imapconn.Client, cfg Config) error {
 	return nil
 }
 
-// plaintextAllowed refuses to send a password unencrypted to a host that is not loopback.
+// authenticateWith logs in with mech: EXTERNAL with the client certificate, any other with
+// the password, which is asked for only once the connection may carry it.
+func authenticateWith(ctx context.Context, c *imapconn.Client, cfg Config, mech string) error {
+	if mech == sasl.External {
+		return c.Authenticate(ctx, sasl.NewExternalClient(cfg.Authz))
+	}
+	if err := plaintextAllowed(c, cfg); err != nil {
+		return err
+	}
+	password, err := cfg.Password()
+	if err != nil {
+		return err
+	}
+	if mech == "login" {
+		return c.Login(ctx, cfg.User, password)
+	}
+	sc, err := saslClient(mech, cfg, password)
+	if err != nil {
+		return err
+	}
+	return c.Authenticate(ctx, sc)
+}
+
+// plaintextAllowed refuses to log in with a password over a connection without TLS to a
+// host that is not loopback: the password, or what proves it, would travel in the clear.
 func plaintextAllowed(c *imapconn.Client, cfg Config) error {
 	if c.TLS() || cfg.AllowPlaintext {
 		return nil
@@ -226,44 +243,76 @@ func plaintextAllowed(c *imapconn.Client, cfg Config) error {
 	return fmt.Errorf("refusing to send a password unencrypted to %s: use TLS (the server offers no STARTTLS, or --notls was given) or pass --allow-plaintext", c.RemoteAddr())
 }
 
-// mechanisms lists the SASL mechanisms gocyradm can use, strongest first.
-var mechanisms = []string{"PLAIN", "LOGIN"}
+// mechanisms lists the SASL mechanisms gocyradm can use with a password, strongest first.
+var mechanisms = []string{imapconn.SCRAMSHA256, imapconn.SCRAMSHA1, imapconn.CRAMMD5, sasl.Plain, sasl.Login}
+
+// proxyMechanisms are those that carry an authorization identity (-z).
+var proxyMechanisms = []string{imapconn.SCRAMSHA256, imapconn.SCRAMSHA1, sasl.Plain, sasl.External}
 
 // ValidateMechanism refuses a mechanism gocyradm cannot use: it takes the SASL names
-// (in any case) and "login", lower case, for the IMAP LOGIN command.
+// (in any case), EXTERNAL among them, and "login", lower case, for the IMAP LOGIN command.
 func ValidateMechanism(m string) error {
-	if m == "login" || slices.Contains(mechanisms, strings.ToUpper(m)) {
+	if m == "login" || strings.EqualFold(m, sasl.External) || slices.Contains(mechanisms, strings.ToUpper(m)) {
 		return nil
 	}
+	names := strings.Join(mechanisms, ", ") + ", " + sasl.External
 	if strings.ContainsAny(m, " ,") {
-		return fmt.Errorf("give one mechanism, not a list (%s): one of %s, or login", m, strings.Join(mechanisms, ", "))
+		return fmt.Errorf("give one mechanism, not a list (%s): one of %s, or login", m, names)
 	}
-	return fmt.Errorf("unsupported mechanism %s: use one of %s, or login for the IMAP LOGIN command", m, strings.Join(mechanisms, ", "))
+	return fmt.Errorf("unsupported mechanism %s: use one of %s, or login for the IMAP LOGIN command", m, names)
 }
 
+// chooseMechanism returns the mechanism cfg names, checked against the server's offer,
+// or else the strongest both sides support: EXTERNAL first when a client certificate
+// is given, then the password mechanisms, then the LOGIN command. Acting as another
+// user (-z) needs a mechanism that carries the authorization identity.
 func chooseMechanism(c *imapconn.Client, cfg Config) (string, error) {
-	if m := cfg.Mechanism; m != "" {
-		if err := ValidateMechanism(m); err != nil || m == "login" {
-			return m, err
-		}
-		m = strings.ToUpper(m)
-		if !c.Has("AUTH=" + m) {
-			return "", fmt.Errorf("the server does not offer %s (it offers %s)", m, offered(c))
-		}
-		return m, nil
+	if cfg.Mechanism != "" {
+		return namedMechanism(c, cfg)
 	}
-	for _, m := range mechanisms {
-		if c.Has("AUTH="+m) && (cfg.Authz == "" || m == "PLAIN") {
+	candidates := mechanisms
+	if cfg.TLSKey != "" {
+		candidates = append([]string{sasl.External}, mechanisms...)
+	}
+	for _, m := range candidates {
+		if c.Has("AUTH="+m) && (cfg.Authz == "" || slices.Contains(proxyMechanisms, m)) {
 			return m, nil
 		}
 	}
 	if cfg.Authz != "" {
-		return "", fmt.Errorf("acting as %s needs PLAIN, which the server does not offer (it offers %s)", cfg.Authz, offered(c))
+		return "", fmt.Errorf("acting as %s needs SCRAM-SHA-256, SCRAM-SHA-1 or PLAIN (or EXTERNAL with --tlskey), which the server does not offer (it offers %s)", cfg.Authz, offered(c))
 	}
 	if c.Has("LOGINDISABLED") {
 		return "", fmt.Errorf("the server offers no mechanism gocyradm supports (it offers %s) and disables LOGIN", offered(c))
 	}
 	return "login", nil
+}
+
+// namedMechanism checks the mechanism cfg names: it must be known, offered, able to act
+// as cfg.Authz if that is set, and EXTERNAL needs a client certificate.
+func namedMechanism(c *imapconn.Client, cfg Config) (string, error) {
+	m := cfg.Mechanism
+	if err := ValidateMechanism(m); err != nil {
+		return "", err
+	}
+	if m == "login" {
+		if cfg.Authz != "" {
+			return "", fmt.Errorf("the LOGIN command cannot act as %s: use -a PLAIN or a SCRAM mechanism", cfg.Authz)
+		}
+		return m, nil
+	}
+	m = strings.ToUpper(m)
+	switch {
+	case m == sasl.External && cfg.TLSKey == "":
+		return "", errors.New("EXTERNAL needs a client certificate: give --tlskey FILE")
+	case cfg.Authz != "" && !slices.Contains(proxyMechanisms, m):
+		return "", fmt.Errorf("%s cannot act as %s: use SCRAM-SHA-256, SCRAM-SHA-1 or PLAIN", m, cfg.Authz)
+	case m == sasl.External && !c.Has("AUTH="+m):
+		return "", fmt.Errorf("the server does not offer EXTERNAL: it took no identity from the client certificate of --tlskey (it offers %s)", offered(c))
+	case !c.Has("AUTH=" + m):
+		return "", fmt.Errorf("the server does not offer %s (it offers %s)", m, offered(c))
+	}
+	return m, nil
 }
 
 func offered(c *imapconn.Client) string {
@@ -279,9 +328,15 @@ func offered(c *imapconn.Client) string {
 	return strings.Join(ms, ", ")
 }
 
-func saslClient(mech string, cfg Config, password string) sasl.Client {
-	if mech == "LOGIN" {
-		return sasl.NewLoginClient(cfg.User, password)
+// saslClient returns the SASL client of a password mechanism.
+func saslClient(mech string, cfg Config, password string) (sasl.Client, error) {
+	switch mech {
+	case imapconn.SCRAMSHA256, imapconn.SCRAMSHA1:
+		return imapconn.NewSCRAMClient(mech, cfg.User, password, cfg.Authz)
+	case imapconn.CRAMMD5:
+		return imapconn.NewCRAMMD5Client(cfg.User, password), nil
+	case sasl.Login:
+		return sasl.NewLoginClient(cfg.User, password), nil
 	}
-	return sasl.NewPlainClient(cfg.Authz, cfg.User, password)
+	return sasl.NewPlainClient(cfg.Authz, cfg.User, password), nil
 }

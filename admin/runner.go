@@ -75,7 +75,8 @@ func (s *Session) compileScript(r io.Reader, name string) ([]step, bool) {
 	sc.Buffer(make([]byte, 0, 64*1024), maxScriptLine)
 	var steps []step
 	ok := true
-	for n := 1; sc.Scan(); n++ {
+	n := 1
+	for ; sc.Scan(); n++ {
 		more, err := s.compileLine(sc.Text(), fmt.Sprintf("%s:%d: ", name, n))
 		if err != nil {
 			fmt.Fprintln(s.IO.Err, err)
@@ -83,7 +84,10 @@ func (s *Session) compileScript(r io.Reader, name string) ([]step, bool) {
 		}
 		steps = append(steps, more...)
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		fmt.Fprintf(s.IO.Err, "%s:%d: the line is longer than %d bytes: nothing was run\n", name, n, maxScriptLine)
+		return nil, false
+	} else if err != nil {
 		fmt.Fprintf(s.IO.Err, "%s: reading the script: %v\n", name, err)
 		return nil, false
 	}

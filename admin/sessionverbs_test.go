@@ -177,8 +177,8 @@ func TestAuthenticateRefusals(t *testing.T) {
 		"auth -capath /etc/ssl":    "-c:1: authenticate: --capath is not supported: authenticate keeps the session's TLS settings: start gocyradm with --capath\n",
 		"auth -cadir /etc/ssl":     "-c:1: authenticate: --cadir is not supported: authenticate keeps the session's TLS settings: start gocyradm with --capath\n",
 		"auth -tlskey key.pem":     "-c:1: authenticate: --tlskey is not supported: authenticate keeps the session's TLS settings: start gocyradm with --tlskey\n",
-		"auth -mech GSSAPI":        "-c:1: authenticate: unsupported mechanism GSSAPI: use one of PLAIN, LOGIN, or login for the IMAP LOGIN command\n",
-		"auth -mech 'PLAIN LOGIN'": "-c:1: authenticate: give one mechanism, not a list (PLAIN LOGIN): one of PLAIN, LOGIN, or login\n",
+		"auth -mech GSSAPI":        "-c:1: authenticate: unsupported mechanism GSSAPI: use one of SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN, EXTERNAL, or login for the IMAP LOGIN command\n",
+		"auth -mech 'PLAIN LOGIN'": "-c:1: authenticate: give one mechanism, not a list (PLAIN LOGIN): one of SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN, EXTERNAL, or login\n",
 		"auth ''":                  "-c:1: authenticate: user name is empty\n",
 		"auth -ca x":               "-c:1: authenticate: ambiguous option -ca: could be --cafile or --capath or --cadir\n",
 	}

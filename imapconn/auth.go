@@ -24,7 +24,9 @@ func (c *Client) Login(ctx context.Context, user, password string) error {
 
 // Authenticate runs a SASL exchange with the AUTHENTICATE command, sending the initial
 // response inline when the server offers SASL-IR. A client-side SASL error cancels the
-// exchange with "*" and is returned. The exchange is redacted in the trace.
+// exchange with "*" and is returned. A client that must check the server's last word
+// (SCRAM) refuses a success that came too early, and the connection is closed. The
+// exchange is redacted in the trace.
 func (c *Client) Authenticate(ctx context.Context, sc sasl.Client) error {
 	mech, ir, err := sc.Start()
 	if err != nil {
@@ -47,6 +49,12 @@ func (c *Client) Authenticate(ctx context.Context, sc sasl.Client) error {
 	}
 	if err != nil {
 		return err
+	}
+	if cc, ok := sc.(completer); ok {
+		if err := cc.Complete(); err != nil {
+			c.fail(fmt.Errorf("%w: %w", ErrClosed, err))
+			return fmt.Errorf("AUTHENTICATE %s: %w", mech, err)
+		}
 	}
 	return c.refreshCapabilities(ctx, res)
 }

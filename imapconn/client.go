@@ -185,7 +185,7 @@ func (c *Client) lostError(err error) error {
 		return ErrClosed
 	}
 	if bye != "" {
-		return fmt.Errorf("%w: server closed the connection: %s", ErrConnectionLost, bye)
+		return fmt.Errorf("%w: server closed the connection: %s", ErrConnectionLost, printable(bye))
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: server closed the connection", ErrConnectionLost)

@@ -153,7 +153,19 @@ func (c *Client) startLocked(ctx context.Context, cmd *Command, args []Arg) erro
 	c.tagNum++ // the tag is taken only by a command that is sent
 	c.pending = append(c.pending, cmd)
 	c.mu.Unlock()
+	c.dropStaleContinuation()
 	return c.writeChunks(ctx, cmd, chunks)
+}
+
+// dropStaleContinuation keeps as unsolicited a continuation request that arrived while
+// no command was being written, so that it cannot answer for a later command (and let a
+// literal go unasked); the caller holds c.wmu.
+func (c *Client) dropStaleContinuation() {
+	select {
+	case r := <-c.contCh:
+		c.keep(r)
+	default:
+	}
 }
 
 // writeChunks writes a command's chunks, waiting for a continuation request after each

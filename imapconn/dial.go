@@ -13,10 +13,40 @@ import (
 	"strings"
 )
 
+// TLSOptions says which servers a client trusts and which certificate it presents.
+type TLSOptions struct {
+	CAFile    string // a PEM file of CA certificates trusted besides the system's; may be empty
+	CADir     string // a directory of such PEM files; may be empty
+	ClientKey string // a PEM file holding the client's certificate and its private key; may be empty
+	Insecure  bool   // skip verification of the server's certificate
+}
+
 // TLSConfig returns the configuration gocyradm verifies servers with: the system's
-// trusted CAs plus those in caFile and in the PEM files of caDir (either may be empty),
-// the server's name checked and sent as SNI. insecure skips verification.
-func TLSConfig(serverName, caFile, caDir string, insecure bool) (*tls.Config, error) {
+// trusted CAs plus those opts names, the server's name checked and sent as SNI, and
+// the client certificate of opts.ClientKey, if any, offered to servers that ask.
+func TLSConfig(serverName string, opts TLSOptions) (*tls.Config, error) {
+	pool, err := caPool(opts.CAFile, opts.CADir)
+	if err != nil {
+		return nil, err
+	}
+	config := &tls.Config{
+		ServerName:         serverName,
+		RootCAs:            pool,
+		InsecureSkipVerify: opts.Insecure, // only on the user's explicit --insecure
+		MinVersion:         tls.VersionTLS12,
+	}
+	if opts.ClientKey != "" {
+		cert, err := loadClientKey(opts.ClientKey)
+		if err != nil {
+			return nil, err
+		}
+		config.Certificates = []tls.Certificate{cert}
+	}
+	return config, nil
+}
+
+// caPool returns the system's trusted CAs plus those in caFile and in the files of caDir.
+func caPool(caFile, caDir string) (*x509.CertPool, error) {
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool()
@@ -34,12 +64,21 @@ func TLSConfig(serverName, caFile, caDir string, insecure bool) (*tls.Config, er
 			return nil, fmt.Errorf("no PEM certificate found in CA file %s", f)
 		}
 	}
-	return &tls.Config{
-		ServerName:         serverName,
-		RootCAs:            pool,
-		InsecureSkipVerify: insecure, // only on the user's explicit --insecure
-		MinVersion:         tls.VersionTLS12,
-	}, nil
+	return pool, nil
+}
+
+// loadClientKey reads a client certificate and its private key from one PEM file, the
+// certificate first (with any intermediate certificates after it) and the key in any order.
+func loadClientKey(file string) (tls.Certificate, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("reading the client certificate: %w", err)
+	}
+	cert, err := tls.X509KeyPair(data, data)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("client certificate file %s: %w: it must hold the certificate and its unencrypted private key, both in PEM", file, err)
+	}
+	return cert, nil
 }
 
 func caFiles(caFile, caDir string) ([]string, error) {

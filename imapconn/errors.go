@@ -2,6 +2,7 @@ package imapconn
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -14,12 +15,13 @@ type Error struct {
 	Command  string  // the command that was refused, such as CREATE
 }
 
-// Error returns the server's words, or the status when the server gave none.
+// Error returns the server's words, or the status when the server gave none. Control
+// characters in them are shown escaped.
 func (e *Error) Error() string {
 	if e.Text == "" {
 		return "server answered " + e.Status
 	}
-	return e.Text
+	return printable(e.Text)
 }
 
 // Referral returns the URL of a REFERRAL response code, or "".
@@ -50,9 +52,30 @@ func (e *ProtocolError) Error() string {
 		if len(line) > 80 {
 			line = line[:80] + "..."
 		}
-		b.WriteString(" (" + strings.ToValidUTF8(strings.TrimRight(line, "\r\n"), "?") + ")")
+		b.WriteString(" (" + printable(strings.ToValidUTF8(strings.TrimRight(line, "\r\n"), "?")) + ")")
 	}
 	return b.String()
+}
+
+// printable shows the control characters of server text as \xNN escapes (tabs stay), so
+// that an error message cannot carry a terminal's escape sequences.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, `\x%02x`, r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return (r < 0x20 && r != '\t') || (r >= 0x7f && r < 0xa0)
 }
 
 // ErrConnectionLost is wrapped by the error of every command that was pending, or started,

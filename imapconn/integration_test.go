@@ -110,7 +110,7 @@ func TestPipelinedGetACLOnRealServers(t *testing.T) {
 func TestTLSOnCyrus(t *testing.T) {
 	srv := testserver.Cyrus(t)
 	ctx := testCtx(t)
-	trusted, err := imapconn.TLSConfig("localhost", srv.CAFile, "", false)
+	trusted, err := imapconn.TLSConfig("localhost", imapconn.TLSOptions{CAFile: srv.CAFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +141,8 @@ func TestTLSOnCyrus(t *testing.T) {
 	}
 	c.Logout(ctx)
 
-	untrusted, _ := imapconn.TLSConfig("localhost", "", "", false)
-	wrongName, _ := imapconn.TLSConfig("not-the-server.example", srv.CAFile, "", false)
+	untrusted, _ := imapconn.TLSConfig("localhost", imapconn.TLSOptions{})
+	wrongName, _ := imapconn.TLSConfig("not-the-server.example", imapconn.TLSOptions{CAFile: srv.CAFile})
 	for _, tc := range []struct {
 		name string
 		want string

@@ -274,6 +274,8 @@ func (d *decoder) quoted() (string, error) {
 			d.pos++
 		case '\r', '\n':
 			return "", d.fail("quoted", "line break inside a quoted string")
+		case 0:
+			return "", d.fail("quoted", "NUL inside a quoted string")
 		}
 		b.WriteByte(c)
 	}

@@ -372,10 +372,11 @@ server_failed() {
 # TLS
 
 # make_tls DIR: a private CA and a server certificate for localhost and 127.0.0.1, in DIR/tls.
-# Clients trust the CA with --cafile; without it, verification must fail.
+# Clients trust the CA with --cafile; without it, verification must fail. Also a client
+# certificate for the admin (see make_client_cert).
 make_tls() {
 	local tls=$1/tls
-	[[ -s $tls/server.pem ]] && return 0
+	[[ -s $tls/server.pem && -s $tls/$ADMIN-client.pem ]] && return 0
 	mkdir -p "$tls"
 	(
 		cd "$tls"
@@ -389,6 +390,7 @@ make_tls() {
 			'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' >server.ext
 		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
 			-extfile server.ext -out server.pem
+		make_client_cert "$ADMIN"
 		rm -f server.csr server.ext ca.srl
 		chmod 600 ca.key
 		chmod 640 server.key
@@ -400,6 +402,22 @@ make_tls() {
 	rm -f "$tls/openssl.log"
 	# Cyrus reads the server key as the cyrus user; Dovecot reads it as root.
 	chown -R cyrus:mail "$tls" 2>/dev/null || true
+}
+
+# make_client_cert USER, run in the TLS directory after the CA: USER-client.pem holds a client
+# certificate signed by the CA and its key, for SASL EXTERNAL. Cyrus takes the identity from
+# the certificate's common name.
+make_client_cert() {
+	local user=$1
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/CN=$user" -keyout "$user-client.key" -out "$user-client.csr"
+	printf '%s\n' 'basicConstraints=CA:FALSE' 'keyUsage=critical,digitalSignature' \
+		'extendedKeyUsage=clientAuth' >"$user-client.ext"
+	openssl x509 -req -in "$user-client.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+		-extfile "$user-client.ext" -out "$user-client.crt"
+	cat "$user-client.crt" "$user-client.key" >"$user-client.pem"
+	rm -f "$user-client".{csr,ext,crt,key}
+	chmod 600 "$user-client.pem"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -422,10 +440,12 @@ unixhierarchysep: no
 sasl_pwcheck_method: auxprop
 sasl_auxprop_plugin: sasldb
 sasl_sasldb_path: $c/sasldb2
-sasl_mech_list: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256
+sasl_mech_list: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 EXTERNAL
 allowplaintext: yes
 tls_server_cert: $tls/server.pem
 tls_server_key: $tls/server.key
+tls_client_ca_file: $tls/ca.pem
+tls_client_certs: optional
 idlesocket: $c/run/idle
 notifysocket: $c/run/notify
 lmtpsocket: $c/run/lmtp
@@ -560,12 +580,14 @@ start_cyrus() {
 }
 
 cyrus_env() {
+	local dir=$1
 	cat <<EOF
 export GOCYRADM_TEST_CYRUS=127.0.0.1:$CYRUS_PORT
 export GOCYRADM_TEST_CYRUS_TLS=127.0.0.1:$CYRUS_TLS_PORT
 export GOCYRADM_TEST_CYRUS_ADMIN=$ADMIN
 export GOCYRADM_TEST_CYRUS_PASSWORD=$ADMIN_PASSWORD
 export GOCYRADM_TEST_CYRUS_USERS="${USERS[*]}"
+export GOCYRADM_TEST_CLIENT_CERT=$dir/tls/$ADMIN-client.pem
 EOF
 }
 
@@ -733,7 +755,7 @@ write_env() {
 		echo "export GOCYRADM_TEST_DIR=$dir"
 		echo "export GOCYRADM_TEST_CAFILE=$dir/tls/ca.pem"
 		echo "export GOCYRADM_TEST_USER_PASSWORD=$USER_PASSWORD"
-		[[ $which == dovecot ]] || cyrus_env
+		[[ $which == dovecot ]] || cyrus_env "$dir"
 		[[ $which == cyrus ]] || dovecot_env
 	} >"$dir/env.tmp"
 	mv "$dir/env.tmp" "$dir/env"

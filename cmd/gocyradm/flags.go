@@ -39,7 +39,8 @@ Commands come from -c, -f FILE, standard input when it is not a terminal, or the
 Connection:
   -u, --user NAME          authentication identity (default: $USER)
   -z, --authz NAME         act as NAME (proxy authorization)
-  -a, --auth MECH          PLAIN or LOGIN, or login for the IMAP LOGIN command (default: best offered)
+  -a, --auth MECH          SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN, EXTERNAL, or login
+                           for the IMAP LOGIN command (default: the strongest both sides offer)
   -w, --password PASS      the password (visible to other users: prefer the next two)
       --password-file FILE the first line of FILE is the password
                            (or set GOCYRADM_PASSWORD; otherwise gocyradm asks on the terminal)
@@ -50,6 +51,8 @@ Connection:
       --notls              no TLS at all (default: STARTTLS when the server offers it)
       --cafile FILE        trust the CA certificates in FILE too
       --capath DIR         trust the CA certificates in DIR too (also --cadir)
+  -t, --tlskey FILE        client certificate and its key, both PEM in FILE; logs in with EXTERNAL
+                           when the server accepts it (no password needed)
       --insecure           do not verify the server's certificate (warns)
       --allow-plaintext    allow a password unencrypted to a host that is not loopback
       --timeout DURATION   connect timeout and longest wait for one command (default 2m)
@@ -165,8 +168,8 @@ func (o *options) check(positional []string) error {
 	if o.rc && o.norc {
 		return fmt.Errorf("--rc and --norc exclude each other")
 	}
-	if o.tlskey != "" {
-		return fmt.Errorf("--tlskey (client certificates) is not supported yet")
+	if o.tlskey != "" && o.notls {
+		return fmt.Errorf("--tlskey needs TLS: it cannot go with --notls")
 	}
 	if o.window < 1 {
 		return fmt.Errorf("--window must be at least 1")
@@ -194,7 +197,7 @@ func count(flags ...bool) int {
 func (o *options) config(stdio admin.IO) admin.Config {
 	cfg := admin.Config{
 		Server: o.server, Port: o.port, User: o.user, Authz: o.authz, Mechanism: o.mech,
-		CAFile: o.cafile, CAPath: o.capath, Insecure: o.insecure, AllowPlaintext: o.allowPlaintext,
+		CAFile: o.cafile, CAPath: o.capath, TLSKey: o.tlskey, Insecure: o.insecure, AllowPlaintext: o.allowPlaintext,
 		Timeout: o.timeout, Password: passwordSource(o, stdio),
 	}
 	switch {

@@ -317,7 +317,11 @@ func TestVerbServerNoAuthenticate(t *testing.T) {
 			"--trace", "-c", "server -noauth "+a.srv.Addr+"; whoami; authenticate; whoami; namespace > /dev/null")
 		sent := qmSent(r.stderr)
 		second := sent[slices.Index(sent, "LOGOUT")+1:] // after the startup connection's LOGOUT
-		if want := []string{"STARTTLS", "CAPABILITY", "AUTHENTICATE PLAIN <redacted>", "NAMESPACE", "LOGOUT"}; !slices.Equal(second, want) {
+		login := []string{"AUTHENTICATE PLAIN <redacted>"}
+		if a.srv.Name == "cyrus" {
+			login = []string{"AUTHENTICATE SCRAM-SHA-256 <redacted>", "", ""} // and the SCRAM exchange's two answers
+		}
+		if want := slices.Concat([]string{"STARTTLS", "CAPABILITY"}, login, []string{"NAMESPACE", "LOGOUT"}); !slices.Equal(second, want) {
 			t.Errorf("the second connection sent %q, want %q: no login before authenticate", second, want)
 		}
 	})

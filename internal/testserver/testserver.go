@@ -28,6 +28,7 @@ const (
 	EnvCyrusAdmin    = "GOCYRADM_TEST_CYRUS_ADMIN"
 	EnvCyrusPassword = "GOCYRADM_TEST_CYRUS_PASSWORD"
 	EnvCyrusUsers    = "GOCYRADM_TEST_CYRUS_USERS"
+	EnvClientCert    = "GOCYRADM_TEST_CLIENT_CERT"
 
 	EnvDovecot      = "GOCYRADM_TEST_DOVECOT"
 	EnvDovecotTLS   = "GOCYRADM_TEST_DOVECOT_TLS"
@@ -58,6 +59,10 @@ type Server struct {
 	Users []string
 	// UserPassword is the password of every user in Users.
 	UserPassword string
+	// ClientCert is a PEM file holding a client certificate for Admin, signed by the CA of
+	// CAFile, and its key: the server maps it to Admin for SASL EXTERNAL. It is empty for
+	// Dovecot, and for servers started by an older scripts/testservers.sh.
+	ClientCert string
 }
 
 // Cyrus returns the Cyrus IMAP test server. It skips the test when run outside scripts/test.sh,
@@ -107,6 +112,7 @@ func load(name string) (Server, error) {
 		s.Admin = env.need(EnvCyrusAdmin)
 		s.AdminPassword = env.need(EnvCyrusPassword)
 		s.Users = strings.Fields(env.need(EnvCyrusUsers))
+		s.ClientCert = os.Getenv(EnvClientCert)
 	case "dovecot":
 		s.Addr = env.need(EnvDovecot)
 		s.TLSAddr = os.Getenv(EnvDovecotTLS)

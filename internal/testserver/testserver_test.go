@@ -93,6 +93,7 @@ func setAll(t *testing.T) (caFile string) {
 		EnvCyrusAdmin:    "admin",
 		EnvCyrusPassword: "adminsecret",
 		EnvCyrusUsers:    "alice bob",
+		EnvClientCert:    "/srv/tls/admin-client.pem",
 		EnvDovecot:       listen(t),
 		EnvDovecotTLS:    listen(t),
 		EnvDovecotUsers:  "carol",
@@ -118,6 +119,7 @@ func TestCyrus(t *testing.T) {
 		AdminPassword: "adminsecret",
 		Users:         []string{"alice", "bob"},
 		UserPassword:  "usersecret",
+		ClientCert:    "/srv/tls/admin-client.pem",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Cyrus() = %+v, want %+v", got, want)
