@@ -47,8 +47,12 @@ type done struct{}
 func (done) Plain(io.Writer) error { return nil }
 
 // render writes a result in the session's format. In JSON, failed commands are written
-// too, with their error.
+// too, with their error. At a terminal, control characters the server put in names or
+// values are shown escaped, so that they cannot drive the terminal.
 func (s *Session) render(w io.Writer, verb string, words []string, res Result, err error) error {
+	if w == s.IO.Out && s.IO.OutTerminal {
+		w = escaper{w}
+	}
 	switch {
 	case s.Format == FormatJSON:
 		return writeJSON(w, verb, words, res, err)
@@ -96,3 +100,34 @@ func writeJSON(w io.Writer, verb string, words []string, res Result, err error) 
 	_, werr := w.Write(append(line, '\n'))
 	return werr
 }
+
+// escaper writes through to w with control characters other than newline and tab
+// written as \xNN.
+type escaper struct{ w io.Writer }
+
+func (e escaper) Write(p []byte) (int, error) {
+	clean := true
+	for _, c := range p {
+		if isControl(c) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return e.w.Write(p)
+	}
+	var b bytes.Buffer
+	for _, c := range p {
+		if isControl(c) {
+			fmt.Fprintf(&b, "\\x%02x", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	if _, err := e.w.Write(b.Bytes()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func isControl(c byte) bool { return (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f }
