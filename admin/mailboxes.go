@@ -16,16 +16,18 @@ func init() {
 	register(
 		&Verb{
 			Name: "createmailbox", Aliases: []string{"create", "cm"},
-			Usage: "[--partition PARTITION] [--specialuse USE] MAILBOX [PARTITION]",
+			Usage: "[--partition PARTITION] [--specialuse USE] [--server SERVER] MAILBOX [PARTITION]",
 			Help:  "create a mailbox",
-			Wire:  "CREATE mailbox [partition] | CREATE mailbox (PARTITION p USE (\\Sent))",
+			Wire:  "CREATE mailbox [partition] | CREATE mailbox ([SERVER s] [PARTITION p] [USE (\\Sent)])",
 			Options: []Option{
 				{Name: "partition", Value: "PARTITION", Help: "the Cyrus partition to create it on"},
 				{Name: "specialuse", Value: "USE", Help: "a special use such as Sent or Trash (the backslash is optional)"},
+				{Name: "server", Value: "SERVER", Help: "the Cyrus Murder backend to create it on (through a frontend)"},
 			},
 			Args: []ArgKind{ArgMailbox, ArgText}, MinArgs: 1, MaxArgs: 2,
-			Examples: []string{"cm user.alice", "cm --partition p2 'user.alice.Shared Files'", "cm --specialuse Sent user.alice.Sent"},
-			Start:    createMailbox,
+			Examples: []string{"cm user.alice", "cm --partition p2 'user.alice.Shared Files'", "cm --specialuse Sent user.alice.Sent",
+				"cm --server backend2.example.com user.bob"},
+			Start: createMailbox,
 		},
 		&Verb{
 			Name: "deletemailbox", Aliases: []string{"delete", "dm"},
@@ -38,22 +40,24 @@ func init() {
 		},
 		&Verb{
 			Name: "listmailbox", Aliases: []string{"list", "lm"},
-			Usage: "[--subscribed] [--specialuse] [PATTERN [REFERENCE]]",
+			Usage: "[--subscribed] [--specialuse] [--server] [PATTERN [REFERENCE]]",
 			Help:  "list mailboxes (all of them by default)",
-			Wire:  "LIST \"\" pattern | LIST (SUBSCRIBED) \"\" pattern | LSUB \"\" pattern",
+			Wire: "LIST \"\" pattern | LIST (SUBSCRIBED) \"\" pattern | LSUB \"\" pattern; " +
+				"with --server, GETMETADATA mailbox (/shared/vendor/cmu/cyrus-imapd/server) per mailbox, pipelined",
 			Options: []Option{
 				{Name: "subscribed", Help: "only subscribed mailboxes"},
 				{Name: "specialuse", Help: "only mailboxes with a special use"},
+				{Name: "server", Help: "show the Cyrus Murder backend of each mailbox (through a frontend)"},
 			},
 			Args: []ArgKind{ArgPattern, ArgText}, MaxArgs: 2,
-			Examples: []string{"lm", "lm user.%", "lm --subscribed"},
+			Examples: []string{"lm", "lm user.%", "lm --subscribed", "lm --server 'user.*'"},
 			Run:      listMailbox,
 		},
 	)
 }
 
 func createMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
-	opts := imapconn.CreateOptions{Partition: a.Opts["partition"]}
+	opts := imapconn.CreateOptions{Partition: a.Opts["partition"], Server: a.Opts["server"]}
 	if len(a.Pos) == 2 {
 		opts.Partition = a.Pos[1]
 	}
@@ -96,18 +100,23 @@ func deleteMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 // mailboxList is the result of listmailbox.
 type mailboxList struct {
 	Mailboxes []listed `json:"mailboxes"`
+	servers   bool     // --server: show each mailbox's backend
 }
 
 type listed struct {
 	Name       string   `json:"name"`
 	Delimiter  string   `json:"delimiter"`
 	Attributes []string `json:"attributes"`
+	Server     string   `json:"server,omitempty"` // with --server: the Murder backend holding it
 }
 
 func (l mailboxList) Plain(w io.Writer) error {
 	var b strings.Builder
 	for _, m := range l.Mailboxes {
 		b.WriteString(m.Name)
+		if m.Server != "" {
+			b.WriteString(" " + m.Server)
+		}
 		if len(m.Attributes) > 0 {
 			b.WriteString(" (" + strings.Join(m.Attributes, " ") + ")")
 		}
@@ -121,6 +130,12 @@ func (l mailboxList) Table(w io.Writer, width int) error {
 	rows := make([][]string, len(l.Mailboxes))
 	for i, m := range l.Mailboxes {
 		rows[i] = []string{m.Name, strings.Join(m.Attributes, " ")}
+		if l.servers {
+			rows[i] = []string{m.Name, m.Server, rows[i][1]}
+		}
+	}
+	if l.servers {
+		return writeTable(w, width, []string{"mailbox", "server", "attributes"}, rows)
 	}
 	return writeTable(w, width, []string{"mailbox", "attributes"}, rows)
 }
@@ -158,6 +173,9 @@ func listMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 			attrs = []string{}
 		}
 		out.Mailboxes = append(out.Mailboxes, listed{Name: it.Name, Delimiter: it.Delimiter, Attributes: attrs})
+	}
+	if a.Has("server") {
+		return s.addServers(ctx, out)
 	}
 	return out, nil
 }

@@ -49,12 +49,14 @@ func init() {
 		},
 		&Verb{
 			Name: "xfermailbox", Aliases: []string{"xfer"},
-			Usage:   "[--partition PARTITION] MAILBOX SERVER [PARTITION]",
-			Help:    "move a mailbox to another Cyrus Murder backend",
-			Wire:    "XFER mailbox server [partition]",
+			Usage: "[--partition PARTITION] MAILBOX|PATTERN SERVER [PARTITION]",
+			Help:  "move a mailbox, or every mailbox a pattern matches, to another Cyrus Murder backend",
+			Wire: "XFER mailbox server [partition]; through a Murder frontend, RENAME mailbox mailbox " +
+				"server[!partition] per mailbox, pipelined, then GETMETADATA .../server until it shows the move",
 			Options: []Option{partition},
-			Args:    []ArgKind{ArgMailbox, ArgServer, ArgText}, MinArgs: 2, MaxArgs: 3,
-			Check: cyrusOnly("XFER"), Run: xferMailbox,
+			Args:    []ArgKind{ArgPattern, ArgServer, ArgText}, MinArgs: 2, MaxArgs: 3,
+			Examples: []string{"xfer user.alice backend2.example.com", "xfer 'user.%' backend2.example.com"},
+			Check:    cyrusOnly("XFER"), Run: xferMailbox,
 		},
 	)
 }
@@ -122,8 +124,9 @@ func reconstructMailbox(ctx context.Context, s *Session, a *Args) (Result, error
 	return done{}, err
 }
 
-// xferMailbox sends XFER. A Murder frontend reports a failure to move a user's mailboxes
-// as an untagged NO before a tagged OK: any untagged NO makes the transfer fail.
+// xferMailbox moves mailboxes in a Murder as moveMailboxes says, and elsewhere sends
+// XFER. A Murder frontend reports a failure to move a user's mailboxes as an untagged NO
+// before a tagged OK: any untagged NO makes the transfer fail.
 func xferMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 	part, err := partitionArg(a, 2)
 	if err != nil {
@@ -131,6 +134,9 @@ func xferMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 	}
 	if a.Pos[1] == "" {
 		return nil, errors.New("server name is empty: give the backend to move the mailbox to")
+	}
+	if inMurder(s.Client) {
+		return s.moveMailboxes(ctx, a.Pos[0], a.Pos[1], part)
 	}
 	return done{}, s.Client.Xfer(ctx, a.Pos[0], a.Pos[1], part)
 }

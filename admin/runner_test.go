@@ -26,7 +26,7 @@ func TestParseArgs(t *testing.T) {
 		{words: []string{"user.a"}, opts: map[string]string{}, pos: []string{"user.a"}},
 		{words: []string{"-part", "p2", "user.a"}, opts: map[string]string{"partition": "p2"}, pos: []string{"user.a"}},
 		{words: []string{"--partition", "p2", "user.a"}, opts: map[string]string{"partition": "p2"}, pos: []string{"user.a"}},
-		{words: []string{"-s", `\Sent`, "user.a"}, opts: map[string]string{"specialuse": `\Sent`}, pos: []string{"user.a"}},
+		{words: []string{"-spec", `\Sent`, "user.a"}, opts: map[string]string{"specialuse": `\Sent`}, pos: []string{"user.a"}},
 		{words: []string{"--", "-odd"}, opts: map[string]string{}, pos: []string{"-odd"}},
 		{words: []string{"-x", "user.a"}, wantErr: "unknown option -x (see: help createmailbox)"},
 		{words: []string{"--partition"}, wantErr: "option --partition needs a PARTITION"},
@@ -53,7 +53,7 @@ func TestParseArgs(t *testing.T) {
 
 func TestParseArgsAmbiguous(t *testing.T) {
 	lm := Lookup("lm")
-	if _, err := parseArgs(lm, []string{"-s"}); err == nil || err.Error() != "ambiguous option -s: could be --subscribed or --specialuse" {
+	if _, err := parseArgs(lm, []string{"-s"}); err == nil || err.Error() != "ambiguous option -s: could be --subscribed or --specialuse or --server" {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -91,7 +91,7 @@ func TestScriptIsCheckedWhole(t *testing.T) {
 		t.Errorf("something ran: %q", out.String())
 	}
 	want := "cmds.txt:2: unknown command: frobnicate (type help for the list of commands)\n" +
-		"cmds.txt:3: createmailbox: usage: createmailbox [--partition PARTITION] [--specialuse USE] MAILBOX [PARTITION]\n" +
+		"cmds.txt:3: createmailbox: usage: createmailbox [--partition PARTITION] [--specialuse USE] [--server SERVER] MAILBOX [PARTITION]\n" +
 		"cmds.txt:4: column 4: unterminated quote\n" +
 		"cmds.txt: nothing was run: correct the lines above first\n"
 	if errOut.String() != want {

@@ -30,14 +30,16 @@ type Session struct {
 	// has come: done of total mailboxes answered. The interactive shell shows it.
 	Progress func(done, total int)
 
-	exit *int // set by the exit verb
+	exit     *int     // set by the exit verb
+	backends backends // connections opened to follow referrals
 }
 
-// Attach makes c the session's connection, logged in, in dry-run mode if the session
-// is. The commands a dry run holds back go to standard output, or standard error under
-// JSON.
+// Attach makes c the session's connection, logged in, following referrals, in dry-run
+// mode if the session is. The commands a dry run holds back go to standard output, or
+// standard error under JSON.
 func (s *Session) Attach(c *imapconn.Client) {
 	s.Client, s.Authenticated = c, true
+	s.handleRefusals(c)
 	if s.DryRun {
 		w := s.IO.Out
 		if s.Format == FormatJSON {
@@ -57,6 +59,7 @@ func (s *Session) Close(ctx context.Context) {
 		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
 		defer cancel()
 	}
+	s.closeBackends(ctx)
 	_ = s.Client.Logout(ctx) // the connection is being dropped: a failed LOGOUT changes nothing
 	s.Client, s.Authenticated = nil, false
 }

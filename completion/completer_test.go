@@ -69,7 +69,7 @@ var completeTests = []struct {
 	{"help cre", []string{"create", "createmailbox"}},
 	{"lm; cre", []string{"create", "createmailbox"}},
 	// options
-	{"cm -", []string{"--partition", "--specialuse"}},
+	{"cm -", []string{"--partition", "--specialuse", "--server"}},
 	{"cm --p", []string{"--partition"}},
 	{"cm -part", []string{"--partition"}},
 	{"cm --partition ", nil},

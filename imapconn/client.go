@@ -44,6 +44,7 @@ type Client struct {
 	err         error // why the connection ended; set once
 	bye         string
 	loggingOut  bool
+	refusals    RefusalHandler // what follows referrals, if set
 	unsolicited []*Response
 
 	greeting *Response

@@ -395,3 +395,16 @@ func TestDryRun(t *testing.T) {
 	}
 	f.wait()
 }
+
+func TestCreateSpecialUse(t *testing.T) {
+	c, f := startFake(t, greeting+`
+		C: g1 CREATE user.a.Sent (USE (\Sent \Archive))
+		S: g1 OK done`, Options{})
+	if _, err := c.Create(ctx(t), "user.a.Sent", CreateOptions{SpecialUse: []string{`\Sent`, `\Archive`}}).Wait(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(ctx(t), "user.a.X", CreateOptions{SpecialUse: []string{`\Se nt`}}).Wait(ctx(t)); err == nil {
+		t.Error("a flag with a space was sent")
+	}
+	f.wait()
+}

@@ -18,6 +18,7 @@ type (
 	patternArg string
 	literalArg []byte
 	listArg    []Arg
+	flagArg    string
 	nilArg     struct{}
 	secretArg  struct{ Arg }
 )
@@ -41,6 +42,9 @@ func Literal(b []byte) Arg { return literalArg(b) }
 
 // List returns a parenthesized list of arguments.
 func List(args ...Arg) Arg { return listArg(args) }
+
+// Flag returns a flag or attribute such as \Sent: a backslash and an atom.
+func Flag(s string) Arg { return flagArg(s) }
 
 // Nil returns the NIL argument.
 func Nil() Arg { return nilArg{} }
@@ -89,6 +93,18 @@ func (e *encoder) encodeCommand(tag, name string, args []Arg) ([]chunk, error) {
 func (a atomArg) encode(e *encoder) error {
 	if a == "" || strings.IndexFunc(string(a), func(r rune) bool { return !isAtomChar(r, "") }) >= 0 {
 		return fmt.Errorf("%q is not a valid atom", string(a))
+	}
+	e.write(string(a))
+	return nil
+}
+
+func (a flagArg) encode(e *encoder) error {
+	name, ok := strings.CutPrefix(string(a), `\`)
+	if !ok {
+		return fmt.Errorf("%q is not a flag: it must start with a backslash", string(a))
+	}
+	if err := atomArg(name).encode(&encoder{}); err != nil {
+		return fmt.Errorf("%q is not a valid flag", string(a))
 	}
 	e.write(string(a))
 	return nil

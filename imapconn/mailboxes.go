@@ -113,7 +113,10 @@ func (c *Client) listItem(r *Response) (ListItem, error) {
 type CreateOptions struct {
 	Partition  string   // Cyrus's partition, sent as the second argument, or PARTITION with Use
 	SpecialUse []string // special-use attributes (RFC 6154), such as \Sent
-	Server     string   // a Murder backend: sent as "server!partition"
+	// Server is the backend of a Cyrus Murder to create the mailbox on, sent to the frontend
+	// as (SERVER server [PARTITION partition]). Not "server!partition": with no partition
+	// the frontend refuses it, and inside (PARTITION ... USE ...) its imapd crashes.
+	Server string
 }
 
 // Create creates a mailbox.
@@ -122,31 +125,45 @@ func (c *Client) Create(ctx context.Context, name string, opts CreateOptions) *P
 	if err != nil {
 		return failed[struct{}](err)
 	}
-	args := []Arg{AString(wire)}
-	part := opts.Partition
+	more, err := createArgs(opts)
+	if err != nil {
+		return failed[struct{}](err)
+	}
+	return startPending(ctx, c, &Command{name: "CREATE"}, noData, append([]Arg{AString(wire)}, more...)...)
+}
+
+// createArgs returns what follows the name in CREATE: the partition alone, or a list of
+// parameters when there is a server or a special use.
+func createArgs(opts CreateOptions) ([]Arg, error) {
+	if opts.Partition != "" {
+		if err := checkWord("partition", opts.Partition); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Server == "" && len(opts.SpecialUse) == 0 {
+		if opts.Partition == "" {
+			return nil, nil
+		}
+		return []Arg{AString(opts.Partition)}, nil
+	}
+	var params []Arg
 	if opts.Server != "" {
 		if err := checkWord("server", opts.Server); err != nil {
-			return failed[struct{}](err)
+			return nil, err
 		}
-		part = opts.Server + "!" + opts.Partition
+		params = append(params, Atom("SERVER"), AString(opts.Server))
 	}
-	if part != "" {
-		if err := checkWord("partition", part); err != nil {
-			return failed[struct{}](err)
+	if opts.Partition != "" {
+		params = append(params, Atom("PARTITION"), AString(opts.Partition))
+	}
+	if len(opts.SpecialUse) > 0 {
+		uses := make([]Arg, len(opts.SpecialUse))
+		for i, u := range opts.SpecialUse {
+			uses[i] = Flag(u)
 		}
+		params = append(params, Atom("USE"), List(uses...))
 	}
-	switch {
-	case len(opts.SpecialUse) > 0:
-		var params []Arg
-		if part != "" {
-			params = append(params, Atom("PARTITION"), AString(part))
-		}
-		params = append(params, Atom("USE"), atoms(opts.SpecialUse))
-		args = append(args, List(params...))
-	case part != "":
-		args = append(args, AString(part))
-	}
-	return startPending(ctx, c, &Command{name: "CREATE"}, noData, args...)
+	return []Arg{List(params...)}, nil
 }
 
 // Delete deletes a mailbox.
@@ -221,13 +238,7 @@ func (c *Client) Xfer(ctx context.Context, name, server, partition string) error
 	if res == nil {
 		return err
 	}
-	var errs []error
-	for _, note := range res.Notes {
-		if note.Status == "NO" || note.Status == "BAD" {
-			errs = append(errs, &Error{Status: note.Status, Code: note.Code, CodeArgs: note.CodeArgs, Text: strings.TrimSpace(note.Text), Command: "XFER"})
-		}
-	}
-	return errors.Join(append(errs, err)...)
+	return errors.Join(untaggedFailures(res, "XFER"), err)
 }
 
 // StatusItem is one item of a STATUS response.

@@ -11,6 +11,8 @@ type Pending[T any] struct {
 	cmd    *Command
 	err    error // why the command could not be sent
 	decode func(*Result) (T, error)
+	client *Client
+	again  func(context.Context, *Client) *Pending[T] // the same command, started on another connection
 }
 
 // Command returns the command in flight, or nil if it could not be sent.
@@ -25,7 +27,7 @@ func (p *Pending[T]) Wait(ctx context.Context) (T, error) {
 	}
 	res, err := p.cmd.Wait(ctx)
 	if err != nil {
-		return zero, err
+		return p.refused(ctx, err)
 	}
 	return p.decode(res)
 }
@@ -33,7 +35,10 @@ func (p *Pending[T]) Wait(ctx context.Context) (T, error) {
 // startPending sends a command whose data decode turns into a T.
 func startPending[T any](ctx context.Context, c *Client, cmd *Command, decode func(*Result) (T, error), args ...Arg) *Pending[T] {
 	sent, err := c.start(ctx, cmd, args)
-	return &Pending[T]{cmd: sent, err: err, decode: decode}
+	again := func(ctx context.Context, other *Client) *Pending[T] {
+		return startPending(ctx, other, &Command{name: cmd.name, expects: cmd.expects}, decode, args...)
+	}
+	return &Pending[T]{cmd: sent, err: err, decode: decode, client: c, again: again}
 }
 
 // failed returns a Pending that fails with err without sending anything.

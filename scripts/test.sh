@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: starts throwaway Cyrus IMAP and Dovecot servers on loopback, then
-# runs go vet and every test, integration tests included, against them.
+# The project's test command: starts throwaway Cyrus IMAP and Dovecot servers and a Cyrus Murder
+# on loopback, then runs go vet and every test, integration tests included, against them.
 #
 #   scripts/test.sh                       go vet ./... and go test ./...
 #   scripts/test.sh -run X ./imapconn     arguments replace ./... for go test
@@ -17,6 +17,7 @@ status=1
 
 cleanup() {
 	[[ -n $dir ]] || return 0
+	scripts/murder.sh stop "$dir/murder" || true
 	scripts/testservers.sh stop "$dir" || true
 	if ((status == 0)); then
 		rm -rf "$dir"
@@ -33,8 +34,14 @@ main() {
 		echo "test: the test servers did not start" >&2
 		exit 1
 	fi
+	if ! scripts/murder.sh start "$dir/murder"; then
+		echo "test: the Cyrus Murder did not start" >&2
+		exit 1
+	fi
 	# shellcheck source=/dev/null
 	source "$dir/env"
+	# shellcheck source=/dev/null
+	source "$dir/murder/env"
 	go vet ./...
 	status=0
 	go test -count=1 -timeout 20m "${@:-./...}" || status=$?
