@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -131,15 +132,19 @@ func dial(ctx context.Context, cfg Config) (*imapconn.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tlsConfig, err := imapconn.TLSConfig(host, cfg.tlsOptions())
-	if err != nil {
-		return nil, err
+	// The CA files are read before connecting, so that a bad one is reported first; with
+	// --notls the system's CAs are not loaded at all, which a one-shot command notices.
+	var tlsConfig *tls.Config
+	if cfg.TLS != TLSOff {
+		if tlsConfig, err = imapconn.TLSConfig(host, cfg.tlsOptions()); err != nil {
+			return nil, err
+		}
 	}
-	opts := imapconn.Options{Trace: cfg.Trace}
-	if !implicit {
-		tlsConfig = nil
+	var implicitConfig *tls.Config
+	if implicit {
+		implicitConfig = tlsConfig
 	}
-	c, err := imapconn.Dial(ctx, addr, tlsConfig, opts)
+	c, err := imapconn.Dial(ctx, addr, implicitConfig, imapconn.Options{Trace: cfg.Trace})
 	if err != nil {
 		return nil, describeDial(addr, err)
 	}
@@ -149,9 +154,6 @@ func dial(ctx context.Context, cfg Config) (*imapconn.Client, error) {
 	if !c.Has("STARTTLS") {
 		c.Close()
 		return nil, fmt.Errorf("%s does not offer STARTTLS, which --starttls requires", addr)
-	}
-	if tlsConfig == nil {
-		tlsConfig, _ = imapconn.TLSConfig(host, cfg.tlsOptions()) // read successfully above
 	}
 	if err := c.StartTLS(ctx, tlsConfig); err != nil {
 		c.Close()
