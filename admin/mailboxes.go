@@ -51,7 +51,7 @@ func init() {
 			},
 			Args: []ArgKind{ArgPattern, ArgText}, MaxArgs: 2,
 			Examples: []string{"lm", "lm user.%", "lm --subscribed", "lm --server 'user.*'"},
-			Run:      listMailbox,
+			Start:    listMailbox,
 		},
 	)
 }
@@ -140,7 +140,7 @@ func (l mailboxList) Table(w io.Writer, width int) error {
 	return writeTable(w, width, []string{"mailbox", "attributes"}, rows)
 }
 
-func listMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
+func listMailbox(ctx context.Context, s *Session, a *Args) (Waiter, error) {
 	pattern, reference := "*", ""
 	if len(a.Pos) > 0 {
 		pattern = a.Pos[0]
@@ -148,36 +148,35 @@ func listMailbox(ctx context.Context, s *Session, a *Args) (Result, error) {
 	if len(a.Pos) > 1 {
 		reference = a.Pos[1]
 	}
-	var p *imapconn.Pending[[]imapconn.ListItem]
 	var opts imapconn.ListOptions
 	if a.Has("specialuse") {
 		opts.Selection = append(opts.Selection, "SPECIAL-USE")
 	}
+	stream := newMailboxStream()
+	var p *imapconn.Pending[struct{}]
 	switch {
 	case a.Has("subscribed") && !s.Client.Has("LIST-EXTENDED"):
-		p = s.Client.Lsub(ctx, reference, pattern)
+		p = s.Client.LsubEach(ctx, reference, pattern, stream.push)
 	case a.Has("subscribed"):
 		opts.Selection = append(opts.Selection, "SUBSCRIBED")
 		fallthrough
 	default:
-		p = s.Client.List(ctx, reference, pattern, opts)
+		p = s.Client.ListEach(ctx, reference, pattern, opts, stream.push)
 	}
-	items, err := p.Wait(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := mailboxList{Mailboxes: make([]listed, 0, len(items))}
-	for _, it := range items {
-		attrs := it.Attrs
-		if attrs == nil {
-			attrs = []string{}
-		}
-		out.Mailboxes = append(out.Mailboxes, listed{Name: it.Name, Delimiter: it.Delimiter, Attributes: attrs})
-	}
+	go func() {
+		_, err := p.Wait(ctx)
+		stream.finish(err)
+	}()
 	if a.Has("server") {
-		return s.addServers(ctx, out)
+		return func(ctx context.Context) (Result, error) {
+			l := stream.all()
+			if err := stream.Err(); err != nil {
+				return nil, err
+			}
+			return s.addServers(ctx, l)
+		}, nil
 	}
-	return out, nil
+	return func(context.Context) (Result, error) { return stream, nil }, nil
 }
 
 // expand lists the selectable mailboxes a pattern matches, sorted by name so that the

@@ -136,6 +136,9 @@ func (s *Session) finish(ctx context.Context, p pending) int {
 	if rerr := s.render(out, p.step.verb.Name, p.step.args.Words, res, err); rerr != nil && err == nil {
 		err = rerr
 	}
+	if st, ok := res.(streamer); ok && err == nil {
+		err = st.Err()
+	}
 	if derr := done(); derr != nil && err == nil {
 		err = derr
 	}

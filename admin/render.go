@@ -53,7 +53,9 @@ func (s *Session) render(w io.Writer, verb string, words []string, res Result, e
 	if w == s.IO.Out && s.IO.OutTerminal {
 		w = escaper{w}
 	}
-	switch {
+	switch st, streaming := res.(streamer); {
+	case s.Format == FormatJSON && streaming:
+		return writeJSONStream(w, verb, words, st)
 	case s.Format == FormatJSON:
 		return writeJSON(w, verb, words, res, err)
 	case res == nil:
@@ -99,6 +101,48 @@ func writeJSON(w io.Writer, verb string, words []string, res Result, err error) 
 	}
 	_, werr := w.Write(append(line, '\n'))
 	return werr
+}
+
+// streamer is a Result written as its data arrives, whose error is known only once it
+// has been written.
+type streamer interface {
+	Result
+	writeJSONFields(w io.Writer) error
+	Err() error
+}
+
+// writeJSONStream writes one JSON object for a streamed result: the verb and arguments,
+// the result's fields as they arrive, then ok and the error.
+func writeJSONStream(w io.Writer, verb string, words []string, st streamer) error {
+	if words == nil {
+		words = []string{}
+	}
+	head, err := json.Marshal(struct {
+		Verb string   `json:"verb"`
+		Args []string `json:"args"`
+	}{verb, words})
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(head[:len(head)-1], ',')); err != nil {
+		return err
+	}
+	if err := st.writeJSONFields(w); err != nil {
+		return err
+	}
+	tail := struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error,omitempty"`
+	}{OK: st.Err() == nil}
+	if e := st.Err(); e != nil {
+		tail.Error = e.Error()
+	}
+	b, err := json.Marshal(tail)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(append([]byte{','}, b[1:]...), '\n'))
+	return err
 }
 
 // escaper writes through to w with control characters other than newline and tab

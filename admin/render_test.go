@@ -2,7 +2,10 @@ package admin
 
 import (
 	"bytes"
+	"errors"
 	"testing"
+
+	"github.com/gocyradm/gocyradm/imapconn"
 )
 
 // TestTerminalOutputEscapesControls: a name holding an escape sequence reaches a terminal
@@ -21,6 +24,30 @@ func TestTerminalOutputEscapesControls(t *testing.T) {
 		}
 		if out.String() != want {
 			t.Errorf("terminal %v: %q, want %q", terminal, out.String(), want)
+		}
+	}
+}
+
+// TestStreamedListing: a streamed listing is written in each format, with its error
+// known at the end.
+func TestStreamedListing(t *testing.T) {
+	for format, want := range map[Format]string{
+		FormatPlain: "user.a (\\HasChildren)\nuser.b\n",
+		FormatJSON:  `{"verb":"listmailbox","args":[],"mailboxes":[{"name":"user.a","delimiter":".","attributes":["\\HasChildren"]},{"name":"user.b","delimiter":".","attributes":[]}],"ok":false,"error":"cut short"}` + "\n",
+	} {
+		m := newMailboxStream()
+		m.push(imapconn.ListItem{Name: "user.a", Delimiter: ".", Attrs: []string{`\HasChildren`}})
+		go func() {
+			m.push(imapconn.ListItem{Name: "user.b", Delimiter: "."})
+			m.finish(errors.New("cut short"))
+		}()
+		var out bytes.Buffer
+		s := &Session{Format: format}
+		if err := s.render(&out, "listmailbox", nil, m, nil); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != want || m.Err() == nil {
+			t.Errorf("format %d: %q (err %v), want %q", format, out.String(), m.Err(), want)
 		}
 	}
 }

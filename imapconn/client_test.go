@@ -408,3 +408,27 @@ func TestCreateSpecialUse(t *testing.T) {
 	}
 	f.wait()
 }
+
+// TestListEachHandsOverWithoutKeeping: each mailbox reaches the callback as it arrives;
+// a malformed one is not handed over and becomes Wait's error.
+func TestListEachHandsOverWithoutKeeping(t *testing.T) {
+	c, f := startFake(t, greeting+`
+		C: g1 LIST "" *
+		S: * LIST (\HasNoChildren) "." user.a
+		S: * LIST "." user.broken
+		S: * LIST () "." "user.b c"
+		S: g1 OK done`, Options{})
+	var got []string
+	p := c.ListEach(ctx(t), "", "*", ListOptions{}, func(it ListItem) { got = append(got, it.Name) })
+	_, err := p.Wait(ctx(t))
+	if strings.Join(got, "|") != "user.a|user.b c" {
+		t.Errorf("handed over %q", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "in mailbox-list") {
+		t.Errorf("err = %v, want the malformed mailbox", err)
+	}
+	if cmd := p.Command(); len(cmd.data) != 0 {
+		t.Errorf("%d responses kept", len(cmd.data))
+	}
+	f.wait()
+}

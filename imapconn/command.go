@@ -24,6 +24,9 @@ type Command struct {
 	name    string
 	expects []Expect
 	upgrade bool // STARTTLS: the reader hands over to the TLS connection on OK
+	// sink, if set, is handed each untagged data response as it arrives, in the reader
+	// goroutine; the response is kept in the Result only if sink returns false.
+	sink func(*Response) bool
 
 	once   sync.Once
 	done   chan struct{}
@@ -72,6 +75,9 @@ func (cmd *Command) finish(status *Response, err error) {
 func (cmd *Command) add(r *Response) {
 	if r.Status != "" {
 		cmd.notes = append(cmd.notes, r)
+		return
+	}
+	if cmd.sink != nil && cmd.sink(r) {
 		return
 	}
 	cmd.data = append(cmd.data, r)

@@ -1,6 +1,7 @@
 package imapconn
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -25,16 +26,49 @@ type ListOptions struct {
 // List lists the mailboxes matching pattern (UTF-8, with * and % wildcards) under
 // reference. Pipelined LISTs each receive the names their own pattern matches.
 func (c *Client) List(ctx context.Context, reference, pattern string, opts ListOptions) *Pending[[]ListItem] {
-	return c.list(ctx, "LIST", reference, pattern, opts)
+	return c.list(ctx, "LIST", reference, pattern, opts, nil)
 }
 
 // Lsub lists the subscribed mailboxes matching pattern with LSUB, for servers without
 // LIST-EXTENDED.
 func (c *Client) Lsub(ctx context.Context, reference, pattern string) *Pending[[]ListItem] {
-	return c.list(ctx, "LSUB", reference, pattern, ListOptions{})
+	return c.list(ctx, "LSUB", reference, pattern, ListOptions{}, nil)
 }
 
-func (c *Client) list(ctx context.Context, verb, reference, pattern string, opts ListOptions) *Pending[[]ListItem] {
+// ListEach lists like List, but hands each mailbox to each as it arrives instead of
+// keeping it, so that a long listing is never held whole. each runs in the connection's
+// reader goroutine: it must return quickly and must not wait for the connection. A
+// malformed mailbox is not handed over; the first one makes Wait's error.
+func (c *Client) ListEach(ctx context.Context, reference, pattern string, opts ListOptions, each func(ListItem)) *Pending[struct{}] {
+	return c.listEach(ctx, "LIST", reference, pattern, opts, each)
+}
+
+// LsubEach is ListEach with LSUB, for servers without LIST-EXTENDED.
+func (c *Client) LsubEach(ctx context.Context, reference, pattern string, each func(ListItem)) *Pending[struct{}] {
+	return c.listEach(ctx, "LSUB", reference, pattern, ListOptions{}, each)
+}
+
+func (c *Client) listEach(ctx context.Context, verb, reference, pattern string, opts ListOptions, each func(ListItem)) *Pending[struct{}] {
+	var bad error
+	sink := func(r *Response) bool {
+		if r.Keyword != verb {
+			return false
+		}
+		item, err := c.listItem(r)
+		if err != nil {
+			bad = cmp.Or(bad, err)
+			return true
+		}
+		each(item)
+		return true
+	}
+	p := c.list(ctx, verb, reference, pattern, opts, sink)
+	return &Pending[struct{}]{cmd: p.cmd, err: p.err, client: p.client, decode: func(*Result) (struct{}, error) {
+		return struct{}{}, bad
+	}}
+}
+
+func (c *Client) list(ctx context.Context, verb, reference, pattern string, opts ListOptions, sink func(*Response) bool) *Pending[[]ListItem] {
 	ref, err := c.wirePattern(reference)
 	if err != nil {
 		return failed[[]ListItem](err)
@@ -58,7 +92,7 @@ func (c *Client) list(ctx context.Context, verb, reference, pattern string, opts
 		}
 		return mailbox.Match(ref+pat, r.Field(2).Text(), sep)
 	}
-	cmd := &Command{name: verb, expects: []Expect{{Keyword: verb, Match: match}}}
+	cmd := &Command{name: verb, expects: []Expect{{Keyword: verb, Match: match}}, sink: sink}
 	return startPending(ctx, c, cmd, func(res *Result) ([]ListItem, error) { return c.decodeList(res, verb) }, args...)
 }
 
