@@ -16,9 +16,11 @@
 # shellcheck disable=SC2317 # functions called through arrays and traps
 set -euo pipefail
 
-CACHE=/var/cache/gocyradm
-CYRUS_BIN=/usr/lib/cyrus/bin
-POLICY=/usr/sbin/policy-rc.d
+PROG=murder
+USAGE_END=15
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 HOSTS=/etc/hosts
 INSTANCES=(mupdate backend1 backend2 frontend)
 
@@ -36,72 +38,23 @@ START_TIMEOUT=20
 # Unix socket paths are limited to 108 bytes, and Cyrus puts sockets a few levels below DIR.
 MAX_DIR_LEN=60
 
-die() {
-	echo "murder: $*" >&2
-	exit 1
-}
-
-log() {
-	echo "murder: $*" >&2
-}
-
-usage() {
-	sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
 # ---------------------------------------------------------------------------------------------
 # install
 
-installed() {
-	dpkg-query -W -f='${Status}\n' cyrus-murder cyrus-imapd sasl2-bin 2>/dev/null |
-		grep -c '^install ok installed$' | grep -qx 3
-}
-
-# Package maintainer scripts start their daemons through invoke-rc.d, which first asks
-# /usr/sbin/policy-rc.d; exit status 101 means "action forbidden". An existing policy-rc.d
-# (Docker images ship one) is put back afterwards. scripts/testservers.sh does the same, under
-# the same lock.
-block_service_starts() {
-	if [[ -e $POLICY && ! -e $POLICY.gocyradm-saved ]]; then
-		mv "$POLICY" "$POLICY.gocyradm-saved"
-	fi
-	printf '#!/bin/sh\nexit 101\n' >"$POLICY"
-	chmod 755 "$POLICY"
-}
-
-unblock_service_starts() {
-	rm -f "$POLICY"
-	if [[ -e $POLICY.gocyradm-saved ]]; then
-		mv "$POLICY.gocyradm-saved" "$POLICY"
-	fi
-}
-
-# apt_quiet ARGS...: apt-get, showing its output only when it fails.
-apt_quiet() {
-	local out
-	if ! out=$(DEBIAN_FRONTEND=noninteractive apt-get "$@" 2>&1); then
-		echo "$out" >&2
-		die "apt-get $* failed"
-	fi
+# murder_installed: are the packages the Murder needs installed?
+murder_installed() {
+	installed cyrus-murder cyrus-imapd sasl2-bin
 }
 
 cmd_install() {
 	(($# == 0)) || usage
-	installed && return 0
+	murder_installed && return 0
 	[[ $(id -u) == 0 ]] || die "installing cyrus-murder needs root"
-	mkdir -p "$CACHE"
 	# The lock scripts/testservers.sh install takes: apt and dpkg must not race.
-	exec 9>"$CACHE/install.lock"
-	flock -w 900 9 || die "timed out waiting for $CACHE/install.lock"
-	if ! installed; then
+	hold_install_lock
+	if ! murder_installed; then
 		log "installing cyrus-murder"
-		block_service_starts
-		trap unblock_service_starts EXIT
-		apt_quiet update -q
-		apt_quiet install -y -q --no-install-recommends cyrus-murder cyrus-imapd sasl2-bin libsasl2-modules
-		unblock_service_starts
-		trap - EXIT
+		apt_install cyrus-murder cyrus-imapd sasl2-bin libsasl2-modules
 		# In case a package started its service anyway, stop it and keep it from starting at boot.
 		service cyrus-imapd stop >/dev/null 2>&1 || true
 		update-rc.d cyrus-imapd disable >/dev/null 2>&1 || true
@@ -169,48 +122,6 @@ add_hosts() {
 # ---------------------------------------------------------------------------------------------
 # processes
 
-# pid_alive DIR/INSTANCE/run/NAME.pid: is the process named in the pid file running, and is it
-# this instance's? Its command line must name DIR/INSTANCE/, for a stale pid file (after a
-# reboot) may name an unrelated process that got the same number.
-pid_alive() {
-	local pidfile=$1 pid
-	[[ -s $pidfile ]] || return 1
-	pid=$(<"$pidfile")
-	[[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "${pidfile%/run/*}/"
-}
-
-# alive PID...: is any of these processes still running (a zombie is not)?
-alive() {
-	local pid stat
-	for pid in "$@"; do
-		stat=$(ps -o stat= -p "$pid" 2>/dev/null) || continue
-		[[ $stat == Z* ]] || return 0
-	done
-	return 1
-}
-
-# stop_pids PIDFILE...: sends SIGTERM to the processes named in the pid files, then waits until
-# they and their children are gone (after 10 s, SIGKILL). Pid files naming no live process are
-# ignored.
-stop_pids() {
-	local pidfile pid pids=() i
-	for pidfile in "$@"; do
-		pid_alive "$pidfile" || continue
-		pid=$(<"$pidfile")
-		# shellcheck disable=SC2207 # pids are words
-		pids+=("$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null || true))
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	((${#pids[@]})) || return 0
-	for ((i = 0; i < 100; i++)); do
-		alive "${pids[@]}" || return 0
-		sleep 0.1
-	done
-	log "still running 10s after SIGTERM, killing: ${pids[*]}"
-	kill -KILL "${pids[@]}" 2>/dev/null || true
-}
-
 # stop_all DIR: stops the instances in the reverse order of their start, then the logger.
 stop_all() {
 	local dir=$1
@@ -222,30 +133,6 @@ stop_all() {
 
 # ---------------------------------------------------------------------------------------------
 # readiness
-
-# greets HOST PORT PREFIX: does HOST:PORT send a line starting with PREFIX within 3 s?
-greets() {
-	local fd line found=1
-	exec {fd}<>"/dev/tcp/$1/$2" || return 1
-	while IFS= read -r -t 3 line <&"$fd"; do
-		[[ $line == "$3"* ]] && found=0 && break
-	done
-	exec {fd}>&-
-	return "$found"
-}
-
-# imap_admin HOST: do LOGIN and a LIST succeed for the admin on HOST:143?
-imap_admin() {
-	local fd line ok=0
-	exec {fd}<>"/dev/tcp/$1/143" || return 1
-	printf 'a LOGIN %s %s\r\nb LIST "" "*"\r\nz LOGOUT\r\n' "$ADMIN" "$ADMIN_PASSWORD" >&"$fd"
-	while IFS= read -r -t 5 line <&"$fd"; do
-		[[ $line == 'a OK '* || $line == 'b OK '* ]] && ((ok += 1))
-		[[ $line == 'z '* ]] && break
-	done
-	exec {fd}>&-
-	((ok == 2))
-}
 
 # wait_ready INSTANCE PORT PREFIX: waits up to START_TIMEOUT seconds until the instance greets
 # on PORT; fails early when its master is gone.
@@ -261,90 +148,9 @@ wait_ready() {
 	done
 }
 
-# failed WHY...: stops what was started (first, so that nothing is left running even if stderr
-# is gone), reports the failure with the Murder's log, and exits.
+# failed WHY...: stops the Murder, reports the failure with its log, and exits.
 failed() {
-	sleep 0.5 # let the servers' last words reach the log
-	stop_all "$INSTANCE"
-	{
-		echo "murder: the Murder did not start: $*"
-		echo "---- $INSTANCE/murder.log"
-		cat "$INSTANCE/murder.log" 2>/dev/null || echo "(no log)"
-		echo "----"
-	} >&2
-	exit 1
-}
-
-# ---------------------------------------------------------------------------------------------
-# logging
-
-# Cyrus logs only through syslog(3), to /dev/log, and many machines running tests have no
-# syslog daemon. As scripts/testservers.sh does, each master runs in a private mount namespace
-# whose /dev is a small tmpfs with the usual devices plus a /dev/log that is the Murder's own
-# socket, read by the Perl logger below into DIR/murder.log. Each instance's lines start with
-# its name (syslog_prefix). The host's /dev is untouched.
-# shellcheck disable=SC2016 # Perl code
-SYSLOG_SINK='
-use strict;
-use IO::Socket::UNIX;
-use Socket;
-my ($path, $out) = @ARGV;
-$0 = "murder syslog $out";
-unlink $path;
-my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $path) or die "$path: $!\n";
-chmod 0666, $path;
-open(my $fh, ">>", $out) or die "$out: $!\n";
-$fh->autoflush(1);
-while (1) {
-	defined($s->recv(my $m, 65536)) or next;
-	$m =~ s/^<\d+>//;
-	$m =~ s/\n*$/\n/;
-	print $fh $m;
-}'
-
-# Run by bash inside the new mount namespace: ARGS are HOSTDEV SOCKET CMD...
-# shellcheck disable=SC2016 # expanded by that bash
-PRIVATE_DEV='
-set -e
-host=$1 sock=$2
-shift 2
-mount --rbind /dev "$host"
-mount -t tmpfs -o mode=755,size=64k gocyradm-dev /dev
-for n in null zero full random urandom tty; do
-	[ -e "$host/$n" ] || continue
-	touch "/dev/$n"
-	mount --bind "$host/$n" "/dev/$n"
-done
-for d in shm pts; do
-	[ -d "$host/$d" ] || continue
-	mkdir "/dev/$d"
-	mount --rbind "$host/$d" "/dev/$d"
-done
-ln -s /proc/self/fd /dev/fd
-ln -s fd/0 /dev/stdin
-ln -s fd/1 /dev/stdout
-ln -s fd/2 /dev/stderr
-touch /dev/log
-mount --bind "$sock" /dev/log
-exec "$@"'
-
-# start_syslog_sink: starts the logger; fails when no private /dev can be had (no permission
-# for mount namespaces), and the masters then run without it.
-start_syslog_sink() {
-	local run=$INSTANCE/run i
-	unshare --mount --propagation private true 2>/dev/null || return 1
-	mkdir -p "$run"
-	chown cyrus:mail "$run"
-	# shellcheck disable=SC2094 # the logger appends its own errors to the log it writes
-	setsid setpriv --reuid=cyrus --regid=mail --init-groups -- \
-		perl -e "$SYSLOG_SINK" "$run/syslog" "$INSTANCE/murder.log" \
-		</dev/null >/dev/null 2>>"$INSTANCE/murder.log" 8>&- 9>&- &
-	echo $! >"$run/syslog.pid"
-	for ((i = 0; i < 50; i++)); do
-		[[ -S $run/syslog ]] && return 0
-		sleep 0.1
-	done
-	return 1
+	fail_with_log "$INSTANCE/murder.log" "the Murder did not start: $*"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -352,23 +158,9 @@ start_syslog_sink() {
 
 # common_conf INSTANCE: the imapd.conf lines every instance has.
 common_conf() {
-	local i=$INSTANCE/$1
-	cat <<EOF
-configdirectory: $i/conf
-servername: $(name "$1")
-syslog_prefix: $1
-virtdomains: off
-unixhierarchysep: no
-sasl_pwcheck_method: auxprop
-sasl_auxprop_plugin: sasldb
-sasl_sasldb_path: $i/sasldb2
-sasl_mech_list: PLAIN LOGIN
-allowplaintext: yes
-idlesocket: $i/run/idle
-notifysocket: $i/run/notify
-lmtpsocket: $i/run/lmtp
-sievedir: $i/sieve
-EOF
+	cyrus_base_conf "$INSTANCE/$1" "PLAIN LOGIN"
+	echo "servername: $(name "$1")"
+	echo "syslog_prefix: $1"
 }
 
 # member_conf: the lines of backends and the frontend: how they reach the mupdate master, and
@@ -444,10 +236,10 @@ sasl_users() {
 	local db=$INSTANCE/$1/sasldb2 realm
 	realm=$(name "$1")
 	case $1 in
-	mupdate) echo "$MUPDATE_PASSWORD" | saslpasswd2 -p -c -u "$realm" -f "$db" mupdate ;;
+	mupdate) sasl_user "$db" "$realm" mupdate "$MUPDATE_PASSWORD" ;;
 	*)
-		echo "$ADMIN_PASSWORD" | saslpasswd2 -p -c -u "$realm" -f "$db" "$ADMIN"
-		echo "$PROXY_PASSWORD" | saslpasswd2 -p -c -u "$realm" -f "$db" "$PROXY_USER"
+		sasl_user "$db" "$realm" "$ADMIN" "$ADMIN_PASSWORD"
+		sasl_user "$db" "$realm" "$PROXY_USER" "$PROXY_PASSWORD"
 		;;
 	esac
 	chmod 640 "$db"
@@ -459,21 +251,15 @@ sasl_users() {
 # start_instance INSTANCE: writes the instance's files and starts its master as cyrus:mail,
 # with the capability to bind port 143 and nothing else of root's.
 start_instance() {
-	local inst=$1 i=$INSTANCE/$1
-	mkdir -p "$i"/conf/{db,proc,socket,log,msg,user,quota,lock} "$i"/{part,sieve,run/hostdev}
+	local inst=$1 i=$INSTANCE/$1 sock=
+	make_cyrus_dirs "$i"
 	imapd_conf "$inst" >"$i/imapd.conf"
 	cyrus_conf "$inst" >"$i/cyrus.conf"
 	sasl_users "$inst"
 	chown -R cyrus:mail "$i"
-	local master=(setpriv --reuid=cyrus --regid=mail --init-groups
-		--inh-caps=+net_bind_service --ambient-caps=+net_bind_service --
-		"$CYRUS_BIN/master" -C "$i/imapd.conf" -M "$i/cyrus.conf" -p "$i/run/master.pid"
-		-d -L "$INSTANCE/murder.log")
-	if [[ -S $INSTANCE/run/syslog ]]; then
-		master=(unshare --mount --propagation private --
-			bash -c "$PRIVATE_DEV" private-dev "$i/run/hostdev" "$INSTANCE/run/syslog" "${master[@]}")
-	fi
-	"${master[@]}" </dev/null >>"$INSTANCE/murder.log" 2>&1 8>&- 9>&- ||
+	[[ ! -S $INSTANCE/run/syslog ]] || sock=$INSTANCE/run/syslog
+	start_master "$i" "$INSTANCE/murder.log" "$sock" \
+		--inh-caps=+net_bind_service --ambient-caps=+net_bind_service ||
 		failed "the master of $inst exited with an error"
 }
 
@@ -481,13 +267,7 @@ cmd_start() {
 	(($# == 1)) || usage
 	[[ $(id -u) == 0 ]] || die "starting the Murder needs root (its masters switch to the cyrus user)"
 	cmd_install
-	mkdir -p "$1"
-	chmod 755 "$1" # cyrus must be able to enter it
-	INSTANCE=$(cd "$1" && pwd -P)
-	[[ $INSTANCE =~ ^/[A-Za-z0-9_./+-]+$ ]] ||
-		die "$INSTANCE: the configuration needs a path of letters, digits and _./+-"
-	((${#INSTANCE} <= MAX_DIR_LEN)) ||
-		die "$INSTANCE is too long (over $MAX_DIR_LEN characters) for the servers' unix sockets"
+	use_instance_dir "$1" "the configuration" "$MAX_DIR_LEN"
 	local inst
 	for inst in "${INSTANCES[@]}"; do
 		! pid_alive "$INSTANCE/$inst/run/master.pid" ||
@@ -499,13 +279,12 @@ cmd_start() {
 
 	# Hold the start lock from picking the slot until the Murder listens on it. The servers are
 	# started with the lock's descriptor closed, or they would hold the lock for their life.
-	mkdir -p "$CACHE"
-	exec 8>"$CACHE/murder.lock"
-	flock -w 120 8 || die "timed out waiting for $CACHE/murder.lock"
+	hold_start_lock murder.lock
 	pick_slot
 	add_hosts
-	start_syslog_sink ||
-		echo "(Cyrus's syslog messages are not captured here: no private mount namespace)" >>"$INSTANCE/murder.log"
+	# One logger for the whole Murder: every master's /dev/log is DIR/run/syslog, read into
+	# DIR/murder.log, where each instance's lines start with its name (syslog_prefix).
+	start_syslog_sink "$INSTANCE/run" "$INSTANCE/murder.log" || true
 	start_instance mupdate
 	wait_ready mupdate "$MUPDATE_PORT" '* OK'
 	start_instance backend1
@@ -517,7 +296,8 @@ cmd_start() {
 	wait_ready frontend "$MUPDATE_PORT" '* OK'
 	exec 8>&-
 	for inst in backend1 backend2 frontend; do
-		imap_admin "$(addr "$inst")" || failed "$ADMIN cannot log in to $inst and list its mailboxes"
+		imap_session "$(addr "$inst")" 143 "$ADMIN" "$ADMIN_PASSWORD" 'LIST "" "*"' ||
+			failed "$ADMIN cannot log in to $inst and list its mailboxes"
 	done
 	write_env
 }
@@ -536,24 +316,6 @@ export GOCYRADM_TEST_MURDER_ADMIN=$ADMIN
 export GOCYRADM_TEST_MURDER_PASSWORD=$ADMIN_PASSWORD
 EOF
 	mv "$INSTANCE/env.tmp" "$INSTANCE/env"
-}
-
-cmd_stop() {
-	(($# == 1)) || usage
-	[[ -d $1 ]] || return 0
-	# The same spelling of the directory as start used, for pid_alive.
-	stop_all "$(cd "$1" && pwd -P)"
-}
-
-main() {
-	local cmd=${1:-}
-	shift || true
-	case $cmd in
-	install) cmd_install "$@" ;;
-	start) cmd_start "$@" ;;
-	stop) cmd_stop "$@" ;;
-	*) usage ;;
-	esac
 }
 
 umask 022

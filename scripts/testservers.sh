@@ -13,9 +13,11 @@
 # shellcheck disable=SC2317 # the readiness checks are called through an array
 set -euo pipefail
 
-CACHE=/var/cache/gocyradm
-CYRUS_BIN=/usr/lib/cyrus/bin
-POLICY=/usr/sbin/policy-rc.d
+PROG=testservers
+USAGE_END=12
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 PACKAGES=(cyrus-imapd cyrus-common cyrus-admin sasl2-bin libsasl2-modules openssl dovecot-core)
 
 # Dovecot's IMAP server, unpacked privately (see install_dovecot_imap) into a directory per
@@ -44,49 +46,8 @@ START_TIMEOUT=20
 # Unix socket paths are limited to 108 bytes, and both servers put sockets a few levels below DIR.
 MAX_DIR_LEN=70
 
-die() {
-	echo "testservers: $*" >&2
-	exit 1
-}
-
-log() {
-	echo "testservers: $*" >&2
-}
-
-usage() {
-	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
 # ---------------------------------------------------------------------------------------------
 # install
-
-missing_packages() {
-	local p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
-			echo "$p"
-	done
-}
-
-# Package maintainer scripts start their daemons through invoke-rc.d, which first asks
-# /usr/sbin/policy-rc.d; exit status 101 means "action forbidden". Without it, installing
-# cyrus-imapd and dovecot-core would start system daemons on ports 143, 993 and 4190.
-# An existing policy-rc.d (Docker images ship one) is put back afterwards.
-block_service_starts() {
-	if [[ -e $POLICY && ! -e $POLICY.gocyradm-saved ]]; then
-		mv "$POLICY" "$POLICY.gocyradm-saved"
-	fi
-	printf '#!/bin/sh\nexit 101\n' >"$POLICY"
-	chmod 755 "$POLICY"
-}
-
-unblock_service_starts() {
-	rm -f "$POLICY"
-	if [[ -e $POLICY.gocyradm-saved ]]; then
-		mv "$POLICY.gocyradm-saved" "$POLICY"
-	fi
-}
 
 # In case a package started its service anyway (no policy layer, or a unit started by other
 # means), stop it and keep it from starting at boot. Only services installed here are touched.
@@ -99,26 +60,12 @@ stop_system_services() {
 	done
 }
 
-# apt_quiet ARGS...: apt-get, showing its output only when it fails.
-apt_quiet() {
-	local out
-	if ! out=$(DEBIAN_FRONTEND=noninteractive apt-get "$@" 2>&1); then
-		echo "$out" >&2
-		die "apt-get $* failed"
-	fi
-}
-
 install_packages() {
 	local missing
 	mapfile -t missing < <(missing_packages "${PACKAGES[@]}")
 	((${#missing[@]})) || return 0
 	log "installing ${missing[*]}"
-	block_service_starts
-	trap unblock_service_starts EXIT
-	apt_quiet update -q
-	apt_quiet install -y -q --no-install-recommends "${missing[@]}"
-	unblock_service_starts
-	trap - EXIT
+	apt_install "${missing[@]}"
 	stop_system_services cyrus-imapd dovecot
 }
 
@@ -159,14 +106,12 @@ install_dovecot_imap() {
 
 cmd_install() {
 	(($# == 0)) || usage
-	if [[ -z $(missing_packages "${PACKAGES[@]}") ]] && dovecot_imap_current; then
+	if installed "${PACKAGES[@]}" && dovecot_imap_current; then
 		return 0
 	fi
 	[[ $(id -u) == 0 ]] || die "installing the test servers needs root"
-	mkdir -p "$CACHE"
 	# Two test runs may install at the same time: apt and dpkg -x must not race.
-	exec 9>"$CACHE/install.lock"
-	flock -w 900 9 || die "timed out waiting for $CACHE/install.lock"
+	hold_install_lock
 	install_packages
 	install_dovecot_imap
 	exec 9>&-
@@ -174,48 +119,6 @@ cmd_install() {
 
 # ---------------------------------------------------------------------------------------------
 # processes
-
-# pid_alive DIR/SERVER/run/NAME.pid: is the process named in the pid file running, and is it
-# this instance's? Its command line must name DIR/SERVER/, for a stale pid file (after a reboot)
-# may name an unrelated process that got the same number.
-pid_alive() {
-	local pidfile=$1 pid
-	[[ -s $pidfile ]] || return 1
-	pid=$(<"$pidfile")
-	[[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "${pidfile%/run/*}/"
-}
-
-# alive PID...: is any of these processes still running (a zombie is not)?
-alive() {
-	local pid stat
-	for pid in "$@"; do
-		stat=$(ps -o stat= -p "$pid" 2>/dev/null) || continue
-		[[ $stat == Z* ]] || return 0
-	done
-	return 1
-}
-
-# stop_pids PIDFILE...: sends SIGTERM to the processes named in the pid files, then waits until
-# they and their children are gone (after 10 s, SIGKILL). A master stops its own children.
-# Pid files naming no live process are ignored.
-stop_pids() {
-	local pidfile pid pids=() i
-	for pidfile in "$@"; do
-		pid_alive "$pidfile" || continue
-		pid=$(<"$pidfile")
-		# shellcheck disable=SC2207 # pids are words
-		pids+=("$pid" $(ps -o pid= --ppid "$pid" 2>/dev/null || true))
-		kill -TERM "$pid" 2>/dev/null || true
-	done
-	((${#pids[@]})) || return 0
-	for ((i = 0; i < 100; i++)); do
-		alive "${pids[@]}" || return 0
-		sleep 0.1
-	done
-	log "still running 10s after SIGTERM, killing: ${pids[*]}"
-	kill -KILL "${pids[@]}" 2>/dev/null || true
-}
 
 # stop_all DIR: stops the servers of the instance in DIR, then Cyrus's logger.
 stop_all() {
@@ -282,15 +185,6 @@ describe_listeners() {
 	echo "${out:-nothing}"
 }
 
-# imap_greeting PORT: does PORT answer with an IMAP "* OK" greeting?
-imap_greeting() {
-	local fd line
-	exec {fd}<>"/dev/tcp/127.0.0.1/$1" || return 1
-	IFS= read -r -t 3 line <&"$fd" || line=
-	exec {fd}>&-
-	[[ $line == '* OK'* ]]
-}
-
 # tls_greeting PORT CAFILE: does PORT complete a TLS handshake verified against CAFILE for the
 # name localhost, and then answer with an IMAP greeting?
 tls_greeting() {
@@ -301,36 +195,12 @@ tls_greeting() {
 	[[ $out == '* OK'* ]]
 }
 
-# imap_session PORT USER PASSWORD [COMMAND...]: do LOGIN and each COMMAND succeed on PORT (plain
-# IMAP)? This proves the whole stack: authentication, and for Dovecot the mail process and its
-# plugins (which, when they fail, still answer "OK Logged in, but initialization failed").
-imap_session() {
-	local port=$1 user=$2 pass=$3 fd line i ok=0
-	shift 3
-	exec {fd}<>"/dev/tcp/127.0.0.1/$port" || return 1
-	{
-		printf 'a LOGIN %s %s\r\n' "$user" "$pass"
-		for ((i = 1; i <= $#; i++)); do
-			printf 'c%d %s\r\n' "$i" "${!i}"
-		done
-		printf 'z LOGOUT\r\n'
-	} >&"$fd"
-	while IFS= read -r -t 5 line <&"$fd"; do
-		line=${line%$'\r'}
-		[[ $line == 'a OK '* && $line != *'initialization failed'* ]] && ((ok += 1))
-		[[ $line == c[0-9]*' OK '* ]] && ((ok += 1))
-		[[ $line == 'z '* ]] && break
-	done
-	exec {fd}>&-
-	((ok == $# + 1))
-}
-
 # wait_ready NAME PIDFILE LOGFILE PORT [CAFILE]: waits up to START_TIMEOUT seconds until PORT
 # greets (over TLS when CAFILE is given), then checks that it is this server that answered.
 # Fails early when the server's master is gone.
 wait_ready() {
 	local name=$1 pidfile=$2 logfile=$3 port=$4 cafile=${5:-} start=$SECONDS
-	local check=(imap_greeting "$port")
+	local check=(greets 127.0.0.1 "$port" '* OK')
 	[[ -z $cafile ]] || check=(tls_greeting "$port" "$cafile")
 	until "${check[@]}" 2>/dev/null; do
 		if [[ -s $pidfile ]] && ! pid_alive "$pidfile"; then
@@ -351,21 +221,10 @@ wait_ready() {
 		"port $port was taken by another process: $(describe_listeners "$port")"
 }
 
-# server_failed NAME LOGFILE WHY...: stops what was started in the instance directory (first,
-# so that nothing is left running even if stderr is gone), reports the failure with the
-# server's log, and exits.
+# server_failed NAME LOGFILE WHY...: stops what was started in the instance directory, reports
+# the failure with the server's log, and exits.
 server_failed() {
-	local name=$1 logfile=$2
-	shift 2
-	sleep 0.5 # let the servers' last words reach the log
-	stop_all "$INSTANCE"
-	{
-		echo "testservers: $name did not start: $*"
-		echo "---- $logfile"
-		cat "$logfile" 2>/dev/null || echo "(no log)"
-		echo "----"
-	} >&2
-	exit 1
+	fail_with_log "$2" "$1 did not start: ${*:3}"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -428,28 +287,17 @@ make_client_cert() {
 # twice within one second fails with "Mailbox already exists". Tests need neither.
 cyrus_imapd_conf() {
 	local c=$1 tls=$2
+	cyrus_base_conf "$c" "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 EXTERNAL"
 	cat <<EOF
-configdirectory: $c/conf
 partition-default: $c/part
 defaultpartition: default
 servername: localhost
 admins: $ADMIN
 proxyservers: $ADMIN
-virtdomains: off
-unixhierarchysep: no
-sasl_pwcheck_method: auxprop
-sasl_auxprop_plugin: sasldb
-sasl_sasldb_path: $c/sasldb2
-sasl_mech_list: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 EXTERNAL
-allowplaintext: yes
 tls_server_cert: $tls/server.pem
 tls_server_key: $tls/server.key
 tls_client_ca_file: $tls/ca.pem
 tls_client_certs: optional
-idlesocket: $c/run/idle
-notifysocket: $c/run/notify
-lmtpsocket: $c/run/lmtp
-sievedir: $c/sieve
 delete_mode: immediate
 EOF
 }
@@ -469,113 +317,31 @@ EVENTS {
 EOF
 }
 
-# sasl_user SASLDB USER PASSWORD. The realm (-u) must equal servername, or every login fails.
-sasl_user() {
-	echo "$3" | saslpasswd2 -p -c -u localhost -f "$1" "$2"
-}
-
-# Cyrus logs only through syslog(3), to /dev/log, and many machines running tests have no
-# syslog daemon at all. To give each instance its own log file, the master runs in a private
-# mount namespace whose /dev is a small tmpfs with the usual devices plus a /dev/log that is
-# this instance's socket, read by the Perl logger below into cyrus.log. The host's /dev is
-# untouched.
-# shellcheck disable=SC2016 # Perl code
-SYSLOG_SINK='
-use strict;
-use IO::Socket::UNIX;
-use Socket;
-my ($path, $out) = @ARGV;
-$0 = "testservers syslog $out";
-unlink $path;
-my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $path) or die "$path: $!\n";
-chmod 0666, $path;
-open(my $fh, ">>", $out) or die "$out: $!\n";
-$fh->autoflush(1);
-while (1) {
-	defined($s->recv(my $m, 65536)) or next;
-	$m =~ s/^<\d+>//;
-	$m =~ s/\n*$/\n/;
-	print $fh $m;
-}'
-
-# Run by bash inside the new mount namespace: ARGS are HOSTDEV SOCKET CMD...
-# shellcheck disable=SC2016 # expanded by that bash
-PRIVATE_DEV='
-set -e
-host=$1 sock=$2
-shift 2
-mount --rbind /dev "$host"
-mount -t tmpfs -o mode=755,size=64k gocyradm-dev /dev
-for n in null zero full random urandom tty; do
-	[ -e "$host/$n" ] || continue
-	touch "/dev/$n"
-	mount --bind "$host/$n" "/dev/$n"
-done
-for d in shm pts; do
-	[ -d "$host/$d" ] || continue
-	mkdir "/dev/$d"
-	mount --rbind "$host/$d" "/dev/$d"
-done
-ln -s /proc/self/fd /dev/fd
-ln -s fd/0 /dev/stdin
-ln -s fd/1 /dev/stdout
-ln -s fd/2 /dev/stderr
-touch /dev/log
-mount --bind "$sock" /dev/log
-exec "$@"'
-
-# start_syslog_sink DIR/cyrus: starts the logger; fails when no private /dev can be had
-# (no permission for mount namespaces), and the master then runs without it.
-start_syslog_sink() {
-	local c=$1 i
-	unshare --mount --propagation private true 2>/dev/null || return 1
-	# shellcheck disable=SC2094 # the logger appends its own errors to the log it writes
-	setsid setpriv --reuid=cyrus --regid=mail --init-groups -- \
-		perl -e "$SYSLOG_SINK" "$c/run/syslog" "$c/cyrus.log" \
-		</dev/null >/dev/null 2>>"$c/cyrus.log" 8>&- 9>&- &
-	echo $! >"$c/run/syslog.pid"
-	for ((i = 0; i < 50; i++)); do
-		[[ -S $c/run/syslog ]] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 start_cyrus() {
 	local dir=$1 c=$1/cyrus u
 	pick_port CYRUS_PORT
 	pick_port CYRUS_TLS_PORT
 	rm -rf "$c" # every start is a fresh server
-	# The configuration directory's layout, as Cyrus's own makedirs script creates it.
-	mkdir -p "$c"/conf/{db,proc,socket,log,msg,user,quota,lock} "$c"/{part,run/hostdev,sieve}
+	make_cyrus_dirs "$c"
 	cyrus_imapd_conf "$c" "$dir/tls" >"$c/imapd.conf"
 	cyrus_conf "$c" "$CYRUS_PORT" "$CYRUS_TLS_PORT" >"$c/cyrus.conf"
-	sasl_user "$c/sasldb2" "$ADMIN" "$ADMIN_PASSWORD"
+	sasl_user "$c/sasldb2" localhost "$ADMIN" "$ADMIN_PASSWORD"
 	for u in "${USERS[@]}"; do
-		sasl_user "$c/sasldb2" "$u" "$USER_PASSWORD"
+		sasl_user "$c/sasldb2" localhost "$u" "$USER_PASSWORD"
 	done
 	chmod 640 "$c/sasldb2"
 	: >"$c/cyrus.log"
 	chown -R cyrus:mail "$c"
 
-	# Every file of the instance belongs to cyrus, so the master runs as cyrus; setpriv execs it
-	# directly (su would stay around as its parent). -L sends its stdout and stderr to the log.
-	local master=(setpriv --reuid=cyrus --regid=mail --init-groups --
-		"$CYRUS_BIN/master" -C "$c/imapd.conf" -M "$c/cyrus.conf" -p "$c/run/master.pid"
-		-d -L "$c/cyrus.log")
-	if start_syslog_sink "$c"; then
-		master=(unshare --mount --propagation private --
-			bash -c "$PRIVATE_DEV" private-dev "$c/run/hostdev" "$c/run/syslog" "${master[@]}")
-	else
-		echo "(Cyrus's syslog messages are not captured here: no private mount namespace)" \
-			>>"$c/cyrus.log"
+	local sock=
+	if start_syslog_sink "$c/run" "$c/cyrus.log"; then
+		sock=$c/run/syslog
 	fi
-	if ! "${master[@]}" </dev/null >>"$c/cyrus.log" 2>&1 8>&- 9>&-; then
+	start_master "$c" "$c/cyrus.log" "$sock" ||
 		server_failed cyrus "$c/cyrus.log" "the master exited with an error"
-	fi
 	wait_ready cyrus "$c/run/master.pid" "$c/cyrus.log" "$CYRUS_PORT"
 	wait_ready cyrus "$c/run/master.pid" "$c/cyrus.log" "$CYRUS_TLS_PORT" "$dir/tls/ca.pem"
-	imap_session "$CYRUS_PORT" "$ADMIN" "$ADMIN_PASSWORD" 'LIST "" ""' ||
+	imap_session 127.0.0.1 "$CYRUS_PORT" "$ADMIN" "$ADMIN_PASSWORD" 'LIST "" ""' ||
 		server_failed cyrus "$c/cyrus.log" "$ADMIN cannot log in"
 }
 
@@ -695,7 +461,7 @@ start_dovecot() {
 	fi
 	wait_ready dovecot "$d/run/master.pid" "$d/dovecot.log" "$DOVECOT_PORT"
 	wait_ready dovecot "$d/run/master.pid" "$d/dovecot.log" "$DOVECOT_TLS_PORT" "$dir/tls/ca.pem"
-	imap_session "$DOVECOT_PORT" "${USERS[0]}" "$USER_PASSWORD" \
+	imap_session 127.0.0.1 "$DOVECOT_PORT" "${USERS[0]}" "$USER_PASSWORD" \
 		'GETACL INBOX' 'GETQUOTAROOT INBOX' 'GETMETADATA INBOX (/private/comment)' ||
 		server_failed dovecot "$d/dovecot.log" \
 			"${USERS[0]} cannot log in, or the ACL, QUOTA or METADATA extension fails"
@@ -723,13 +489,7 @@ cmd_start() {
 	if ! command -v dovecot >/dev/null || [[ ! -x $CYRUS_BIN/master ]]; then
 		die "the servers are not installed: run $0 install"
 	fi
-	mkdir -p "$1"
-	chmod 755 "$1" # cyrus, nobody and uid 1000 must be able to enter it
-	INSTANCE=$(cd "$1" && pwd -P)
-	[[ $INSTANCE =~ ^/[A-Za-z0-9_./+-]+$ ]] ||
-		die "$INSTANCE: the servers' configuration needs a path of letters, digits and _./+-"
-	((${#INSTANCE} <= MAX_DIR_LEN)) ||
-		die "$INSTANCE is too long (over $MAX_DIR_LEN characters) for the servers' unix sockets"
+	use_instance_dir "$1" "the servers' configuration" "$MAX_DIR_LEN" # cyrus, nobody, uid 1000
 	if pid_alive "$INSTANCE/cyrus/run/master.pid" || pid_alive "$INSTANCE/dovecot/run/master.pid"; then
 		die "servers are already running in $INSTANCE: stop them first"
 	fi
@@ -738,9 +498,7 @@ cmd_start() {
 
 	# Hold the start lock from picking the ports until the servers listen on them. The servers
 	# are started with the lock's descriptor closed, or they would hold the lock for their life.
-	mkdir -p "$CACHE"
-	exec 8>"$CACHE/start.lock"
-	flock -w 120 8 || die "timed out waiting for $CACHE/start.lock"
+	hold_start_lock start.lock
 	[[ $which == dovecot ]] || start_cyrus "$INSTANCE"
 	[[ $which == cyrus ]] || start_dovecot "$INSTANCE"
 	exec 8>&-
@@ -759,24 +517,6 @@ write_env() {
 		[[ $which == cyrus ]] || dovecot_env
 	} >"$dir/env.tmp"
 	mv "$dir/env.tmp" "$dir/env"
-}
-
-cmd_stop() {
-	(($# == 1)) || usage
-	[[ -d $1 ]] || return 0
-	# The same spelling of the directory as start used, for pid_alive.
-	stop_all "$(cd "$1" && pwd -P)"
-}
-
-main() {
-	local cmd=${1:-}
-	shift || true
-	case $cmd in
-	install) cmd_install "$@" ;;
-	start) cmd_start "$@" ;;
-	stop) cmd_stop "$@" ;;
-	*) usage ;;
-	esac
 }
 
 umask 022
