@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 )
 
 // remoteConn is a connection that claims to reach remote, whatever it is connected to.
@@ -22,15 +23,13 @@ func (c remoteConn) RemoteAddr() net.Addr { return c.remote }
 
 // clientAt returns a client connected to a fake server that greets with greeting and
 // seems to be at addr ("host:port").
-func clientAt(t *testing.T, addr, greeting string) (*imapconn.Client, *fakeIMAP) {
+func clientAt(t *testing.T, addr, greeting string) (*imapconn.Client, *imaptest.Server) {
 	t.Helper()
 	remote, err := net.ResolveTCPAddr("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeIMAP{greeting: greeting, answer: okAnswer}
-	clientEnd, serverEnd := net.Pipe()
-	go f.serve(serverEnd)
+	clientEnd, f := imaptest.Pipe(t, greeting, imaptest.OK)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := imapconn.NewClient(ctx, remoteConn{clientEnd, remote}, "fake", imapconn.Options{})
@@ -71,7 +70,7 @@ func TestPlaintextPolicy(t *testing.T) {
 			asked := 0
 			cfg := Config{User: "admin", Mechanism: mech, AllowPlaintext: tc.allow, Password: passwordCounter(&asked)}
 			err := Login(context.Background(), c, cfg)
-			sent := f.commands()
+			sent := f.Commands()
 			if tc.sends {
 				if err != nil || asked != 1 || len(sent) == 0 {
 					t.Errorf("-a %q to %s (allow %v): err %v, password asked %d times, sent %q; want a login", mech, tc.addr, tc.allow, err, asked, sent)
@@ -100,7 +99,7 @@ func TestPlaintextAllowedSendsThePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "AUTHENTICATE PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00admin\x00s3cret"))
-	if got := f.commands(); len(got) < 1 || got[0] != want {
+	if got := f.Commands(); len(got) < 1 || got[0] != want {
 		t.Errorf("sent %q, want %q first", got, want)
 	}
 }
@@ -115,7 +114,7 @@ func TestExternalNeedsNoPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "AUTHENTICATE EXTERNAL " + base64.StdEncoding.EncodeToString([]byte("bob"))
-	if got := f.commands(); n != 0 || len(got) < 1 || got[0] != want {
+	if got := f.Commands(); n != 0 || len(got) < 1 || got[0] != want {
 		t.Errorf("password asked %d times, sent %q; want none and %q", n, got, want)
 	}
 }

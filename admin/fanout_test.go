@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 )
 
 // TestProgressOverAPattern: an operation over the mailboxes of a pattern reports each
@@ -14,7 +16,7 @@ func TestProgressOverAPattern(t *testing.T) {
 		if strings.HasPrefix(cmd, "LIST") {
 			return []string{`* LIST () "." a.1`, `* LIST () "." a.2`, `* LIST () "." a.3`, "TAG OK done"}
 		}
-		return okAnswer(cmd)
+		return imaptest.OK(cmd)
 	}
 	s, _, _, errOut := fakeSession(t, cyrusGreeting, answer)
 	var calls []string

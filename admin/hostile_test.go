@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 )
 
 // hostileEnv is the environment the hostile scripts expand variables from.
@@ -23,13 +25,13 @@ func hostileEnv(name string) (string, bool) {
 // standard error and the commands the server received.
 func runHostile(t *testing.T, script string) (int, string, []string) {
 	t.Helper()
-	s, f, out, errOut := fakeSession(t, cyrusGreeting, okAnswer)
+	s, f, out, errOut := fakeSession(t, cyrusGreeting, imaptest.OK)
 	s.Getenv = hostileEnv
 	status := s.RunScript(context.Background(), strings.NewReader(script), "-c")
 	if out.String() != "" {
 		t.Errorf("%.60q: stdout %q", script, out.String())
 	}
-	return status, errOut.String(), f.commands()
+	return status, errOut.String(), f.Commands()
 }
 
 // TestHostileScriptLines: control characters that reach an argument through a variable,

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 )
 
 // rendered returns a result's plain form and its JSON line.
@@ -163,7 +165,7 @@ func TestInfoVerbsWire(t *testing.T) {
 		case "CAPABILITY":
 			return []string{"* CAPABILITY IMAP4rev1 ACL NAMESPACE X-REPLICATION", "TAG OK done"}
 		}
-		return okAnswer(cmd)
+		return imaptest.OK(cmd)
 	}
 	tests := []struct{ script, want string }{
 		{"myrights user.a", "lrswipkxtecda\n"},
@@ -187,7 +189,7 @@ func TestInfoVerbsCheckCapabilities(t *testing.T) {
 		"listrights x y": "-c:1: listrights: not supported by this server (it does not announce ACL)\n",
 		"namespace":      "-c:1: namespace: not supported by this server (it does not announce NAMESPACE)\n",
 	} {
-		status, _, errOut, got := runFake(t, greeting, okAnswer, script)
+		status, _, errOut, got := runFake(t, greeting, imaptest.OK, script)
 		if status != 1 || errOut != want || len(got) != 0 {
 			t.Errorf("%s: status %d, stderr %q, sent %q; want 1 and %q", script, status, errOut, got, want)
 		}

@@ -1,15 +1,13 @@
 package admin
 
 import (
-	"bufio"
 	"context"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 )
 
 // Greetings of the servers, as they send them (see the corpus of real transcripts).
@@ -18,64 +16,10 @@ const (
 	dovecotGreeting = "* OK [CAPABILITY IMAP4rev1 SASL-IR ID ENABLE ACL NAMESPACE LITERAL+ AUTH=PLAIN AUTH=LOGIN] Dovecot (Debian) ready."
 )
 
-// fakeIMAP is a scripted IMAP server: it greets, then answers each command line with the
-// lines answer returns for it (the line without its tag), "TAG" replaced by the tag. It
-// records the command lines it received, without their tags.
-type fakeIMAP struct {
-	greeting string
-	answer   func(cmd string) []string
-
-	mu  sync.Mutex
-	got []string
-}
-
-// okAnswer answers every command with OK, and LOGOUT with BYE first.
-func okAnswer(cmd string) []string {
-	if cmd == "LOGOUT" {
-		return []string{"* BYE bye", "TAG OK done"}
-	}
-	return []string{"TAG OK done"}
-}
-
-// serve plays the server on one connection until the client hangs up.
-func (f *fakeIMAP) serve(conn net.Conn) {
-	defer conn.Close()
-	if _, err := conn.Write([]byte(f.greeting + "\r\n")); err != nil {
-		return
-	}
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		tag, cmd, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
-		f.mu.Lock()
-		f.got = append(f.got, cmd)
-		f.mu.Unlock()
-		var out strings.Builder
-		for _, l := range f.answer(cmd) {
-			out.WriteString(strings.ReplaceAll(l, "TAG", tag) + "\r\n")
-		}
-		if _, err := conn.Write([]byte(out.String())); err != nil {
-			return
-		}
-	}
-}
-
-// commands returns the command lines received so far.
-func (f *fakeIMAP) commands() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.got...)
-}
-
 // fakeSession returns a session connected to a fake server over a pipe.
-func fakeSession(t *testing.T, greeting string, answer func(string) []string) (*Session, *fakeIMAP, *strings.Builder, *strings.Builder) {
+func fakeSession(t *testing.T, greeting string, answer func(string) []string) (*Session, *imaptest.Server, *strings.Builder, *strings.Builder) {
 	t.Helper()
-	f := &fakeIMAP{greeting: greeting, answer: answer}
-	clientEnd, serverEnd := net.Pipe()
-	go f.serve(serverEnd)
+	clientEnd, f := imaptest.Pipe(t, greeting, answer)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := imapconn.NewClient(ctx, clientEnd, "fake", imapconn.Options{})
@@ -95,7 +39,7 @@ func runFake(t *testing.T, greeting string, answer func(string) []string, script
 	t.Helper()
 	s, f, out, errOut := fakeSession(t, greeting, answer)
 	status := s.RunScript(context.Background(), strings.NewReader(script), "-c")
-	return status, out.String(), errOut.String(), f.commands()
+	return status, out.String(), errOut.String(), f.Commands()
 }
 
 func TestMailboxVerbsWire(t *testing.T) {
@@ -120,7 +64,7 @@ func TestMailboxVerbsWire(t *testing.T) {
 		{"xfer user.Entwürfe backend2", "XFER user.Entw&APw-rfe backend2"},
 	}
 	for _, tt := range tests {
-		status, out, errOut, got := runFake(t, cyrusGreeting, okAnswer, tt.script)
+		status, out, errOut, got := runFake(t, cyrusGreeting, imaptest.OK, tt.script)
 		if status != 0 || out != "" || errOut != "" {
 			t.Errorf("%s: status %d, stdout %q, stderr %q", tt.script, status, out, errOut)
 		}
@@ -142,7 +86,7 @@ func TestMailboxVerbsRefuseBeforeSending(t *testing.T) {
 		{"xfer INBOX srv", dovecotGreeting, "-c:1: xfermailbox: not supported by this server (XFER is a Cyrus IMAP command, and the server announces none of Cyrus's own capabilities)\n"},
 	}
 	for _, tt := range tests {
-		status, _, errOut, got := runFake(t, tt.greeting, okAnswer, tt.script)
+		status, _, errOut, got := runFake(t, tt.greeting, imaptest.OK, tt.script)
 		if status != 1 || errOut != tt.want || len(got) != 0 {
 			t.Errorf("%s: status %d, stderr %q, sent %q; want 1, %q and nothing sent", tt.script, status, errOut, got, tt.want)
 		}
@@ -152,7 +96,7 @@ func TestMailboxVerbsRefuseBeforeSending(t *testing.T) {
 // TestXferArgsRefuseControls: the lexer already refuses control characters, but xfer's
 // arguments are checked again where they are encoded, as a literal could carry them.
 func TestXferArgsRefuseControls(t *testing.T) {
-	s, _, _, _ := fakeSession(t, cyrusGreeting, okAnswer)
+	s, _, _, _ := fakeSession(t, cyrusGreeting, imaptest.OK)
 	for _, args := range [][3]string{{"user.a\r\n", "srv", ""}, {"user.a", "srv\r\nz1 LOGOUT", ""}, {"user.a", "srv", "p\r\n"}} {
 		if err := s.Client.Xfer(context.Background(), args[0], args[1], args[2]); err == nil {
 			t.Errorf("Xfer(%q) accepted a control character", args)
@@ -169,7 +113,7 @@ func TestIsCyrus(t *testing.T) {
 		"* OK [CAPABILITY IMAP4rev1 x-createdmodseq] server ready":                                  true,
 		"* OK [CAPABILITY IMAP4rev1 XLIST] server ready":                                            false,
 	} {
-		s, _, _, _ := fakeSession(t, greeting, okAnswer)
+		s, _, _, _ := fakeSession(t, greeting, imaptest.OK)
 		if got := isCyrus(s.Client); got != want {
 			t.Errorf("isCyrus(%q) = %v, want %v", greeting, got, want)
 		}
@@ -183,7 +127,7 @@ func TestXferUntaggedNO(t *testing.T) {
 		if strings.HasPrefix(cmd, "XFER") {
 			return []string{"* NO USER bob (Invalid mailbox name)", "* OK USER carol", "* NO USER dave (Mailbox is locked)", "TAG OK Completed"}
 		}
-		return okAnswer(cmd)
+		return imaptest.OK(cmd)
 	}
 	status, out, errOut, got := runFake(t, cyrusGreeting, answer, "xfer user.bob backend1.lab")
 	want := "-c:1: xfermailbox: USER bob (Invalid mailbox name)\n-c:1: xfermailbox: USER dave (Mailbox is locked)\n"
@@ -231,7 +175,7 @@ func TestPartitionArg(t *testing.T) {
 }
 
 func TestMailboxVerbsDryRun(t *testing.T) {
-	s, f, out, errOut := fakeSession(t, cyrusGreeting, okAnswer)
+	s, f, out, errOut := fakeSession(t, cyrusGreeting, imaptest.OK)
 	s.DryRun = true
 	s.Attach(s.Client)
 	status := s.RunScript(context.Background(), strings.NewReader("renm user.a user.b; reconstruct -r user.a; xfer user.a srv"), "-c")
@@ -239,7 +183,7 @@ func TestMailboxVerbsDryRun(t *testing.T) {
 	if status != 0 || out.String() != want || errOut.String() != "" {
 		t.Errorf("status %d, stdout %q, stderr %q; want 0 and %q", status, out.String(), errOut.String(), want)
 	}
-	if got := f.commands(); len(got) != 0 {
+	if got := f.Commands(); len(got) != 0 {
 		t.Errorf("a dry run sent %q", got)
 	}
 }

@@ -1,16 +1,14 @@
 package admin
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 )
 
 // Greetings of a Murder's frontend and backends, which announce the same capabilities.
@@ -53,7 +51,7 @@ func (f *fakeFrontend) answer(cmd string) []string {
 	case "RENAME":
 		return f.rename(words[1], strings.Split(words[3], "!")[0])
 	}
-	return okAnswer(cmd)
+	return imaptest.OK(cmd)
 }
 
 func (f *fakeFrontend) location(name string) []string {
@@ -212,7 +210,7 @@ func TestXferDryRun(t *testing.T) {
 	if status != 0 || out.String() != "RENAME user.alice user.alice backend2.lab\n" || errOut.String() != "" {
 		t.Errorf("status %d, stdout %q, stderr %q", status, out, errOut)
 	}
-	if got := fake.commands(); len(got) != 1 || time.Since(start) > settleWait/2 {
+	if got := fake.Commands(); len(got) != 1 || time.Since(start) > settleWait/2 {
 		t.Errorf("sent %q in %s; want one GETMETADATA and no wait", got, time.Since(start))
 	}
 }
@@ -223,7 +221,7 @@ func TestXferOnBackend(t *testing.T) {
 		if strings.HasPrefix(cmd, "GETMETADATA") {
 			return []string{`* METADATA user.alice ("/shared/vendor/cmu/cyrus-imapd/partition" "default")`, "TAG OK Completed"}
 		}
-		return okAnswer(cmd)
+		return imaptest.OK(cmd)
 	}
 	status, _, errOut, got := runFake(t, murderGreeting, answer, "xfer user.alice backend2.lab")
 	if status != 0 || errOut != "" || !slices.Equal(sentWith(got, "XFER"), []string{"XFER user.alice backend2.lab"}) {
@@ -266,18 +264,35 @@ func TestListServers(t *testing.T) {
 // TestListServersPipelined: every GETMETADATA is sent before any is answered.
 func TestListServersPipelined(t *testing.T) {
 	const n = 20
-	clientEnd, serverEnd := net.Pipe()
-	go holdMetadata(serverEnd, n)
+	// A frontend with n mailboxes that answers no GETMETADATA until it has received all n
+	// of them: then it answers each, with the tag it came with.
+	var srv *imaptest.Server
+	held := 0
+	answer := func(cmd string) []string {
+		var out []string
+		switch {
+		case strings.HasPrefix(cmd, "LIST"):
+			for i := range n {
+				out = append(out, fmt.Sprintf(`* LIST (\HasNoChildren) "." user.u%d`, i))
+			}
+		case strings.HasPrefix(cmd, "GETMETADATA"):
+			if held++; held < n {
+				return nil
+			}
+			for _, line := range srv.Transcript() {
+				if tag, cmd, _ := strings.Cut(line, " "); strings.HasPrefix(cmd, "GETMETADATA") {
+					out = append(out, fmt.Sprintf(`* METADATA %s ("%s" "backend1.lab")`, strings.Fields(cmd)[1], locationEntry),
+						tag+" OK Completed")
+				}
+			}
+			return out
+		}
+		return append(out, "TAG OK Completed")
+	}
+	s, srv, out, errOut := fakeSession(t, murderGreeting, answer)
+	s.Timeout = 5 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := imapconn.NewClient(ctx, clientEnd, "fake", imapconn.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var out, errOut strings.Builder
-	s := &Session{IO: IO{Out: &out, Err: &errOut}, Timeout: 5 * time.Second}
-	s.Attach(c)
 	if status := s.RunScript(ctx, strings.NewReader("lm --server"), "-c"); status != 0 {
 		t.Fatalf("status %d, stderr %q", status, errOut.String())
 	}
@@ -286,47 +301,9 @@ func TestListServersPipelined(t *testing.T) {
 	}
 }
 
-// holdMetadata plays a frontend with n mailboxes that answers no GETMETADATA until it
-// has received all n of them.
-func holdMetadata(conn net.Conn, n int) {
-	defer conn.Close()
-	fmt.Fprintf(conn, "%s\r\n", murderGreeting)
-	r := bufio.NewReader(conn)
-	var held []string
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		tag, cmd, _ := strings.Cut(strings.TrimSpace(line), " ")
-		var out strings.Builder
-		switch {
-		case strings.HasPrefix(cmd, "LIST"):
-			for i := range n {
-				fmt.Fprintf(&out, "* LIST (\\HasNoChildren) \".\" user.u%d\r\n", i)
-			}
-			fmt.Fprintf(&out, "%s OK Completed\r\n", tag)
-		case strings.HasPrefix(cmd, "GETMETADATA"):
-			held = append(held, tag+" "+strings.Fields(cmd)[1])
-			if len(held) < n {
-				continue
-			}
-			for _, h := range held {
-				tag, name, _ := strings.Cut(h, " ")
-				fmt.Fprintf(&out, "* METADATA %s (\"%s\" \"backend1.lab\")\r\n%s OK Completed\r\n", name, locationEntry, tag)
-			}
-		default:
-			fmt.Fprintf(&out, "%s OK Completed\r\n", tag)
-		}
-		if _, err := conn.Write([]byte(out.String())); err != nil {
-			return
-		}
-	}
-}
-
 // TestListServersNeedsMurder: --server on a server outside a Murder says so.
 func TestListServersNeedsMurder(t *testing.T) {
-	status, _, errOut, _ := runFake(t, cyrusGreeting, okAnswer, "lm --server")
+	status, _, errOut, _ := runFake(t, cyrusGreeting, imaptest.OK, "lm --server")
 	if status != 1 || !strings.Contains(errOut, "--server needs a Cyrus Murder") {
 		t.Errorf("status %d, stderr %q", status, errOut)
 	}
@@ -346,7 +323,7 @@ func TestMissingMailboxOnBackend(t *testing.T) {
 			case strings.HasPrefix(cmd, `GETMETADATA ""`):
 				return []string{fmt.Sprintf(`* METADATA "" ("%s" %s)`, freespaceEntry, tc.freespace), "TAG OK Completed"}
 			}
-			return okAnswer(cmd)
+			return imaptest.OK(cmd)
 		}
 		status, _, errOut, got := runFake(t, murderGreeting, answer, "lam user.bob; lam user.carol")
 		hint := "(fake is a backend of a Cyrus Murder, which knows only its own mailboxes: the mailbox may live on another backend; connect to the frontend to reach every mailbox)"

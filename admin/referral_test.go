@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 	"github.com/gocyradm/gocyradm/internal/testserver"
 )
 
@@ -66,15 +66,15 @@ func referringFrontend(url string) func(string) []string {
 		if strings.HasPrefix(cmd, "SETACL") || strings.HasPrefix(cmd, "DELETEACL") {
 			return []string{"TAG NO [REFERRAL " + url + "] Remote mailbox."}
 		}
-		return okAnswer(cmd)
+		return imaptest.OK(cmd)
 	}
 }
 
 // TestReferralFollowed: the commands a frontend refers are run on the backend, over one
 // connection logged in once with the session's identity, and logged out of at the end.
 func TestReferralFollowed(t *testing.T) {
-	addr, backend := listenFake(t, "* OK [CAPABILITY IMAP4rev1 ACL] backend2.lab ready", okAnswer)
-	s, frontend, out, errOut := fakeSession(t, murderGreeting, referringFrontend("imap://;AUTH=*@"+addr+"/user.bob"))
+	backend := imaptest.Listen(t, "* OK [CAPABILITY IMAP4rev1 ACL] backend2.lab ready", imaptest.OK)
+	s, frontend, out, errOut := fakeSession(t, murderGreeting, referringFrontend("imap://;AUTH=*@"+backend.Addr()+"/user.bob"))
 	asked := 0
 	s.Config = Config{User: "admin", Password: passwordCounter(&asked)}
 	status := s.RunScript(context.Background(), strings.NewReader("sam user.bob alice lrs; dam user.bob carol\nsam user.bob dave lr"), "-c")
@@ -83,10 +83,10 @@ func TestReferralFollowed(t *testing.T) {
 	}
 	s.Close(context.Background())
 	want := []string{"(connected)", "LOGIN admin s3cret", "CAPABILITY", "SETACL user.bob alice lrs", "DELETEACL user.bob carol", "SETACL user.bob dave lr", "LOGOUT"}
-	if got := backend.commands(); !slices.Equal(got, want) || asked != 1 {
+	if got := received(backend); !slices.Equal(got, want) || asked != 1 {
 		t.Errorf("the backend got %q (password asked %d times)\nwant %q", got, asked, want)
 	}
-	if got := frontend.commands(); len(sentWith(got, "SETACL")) != 2 || got[len(got)-1] != "LOGOUT" {
+	if got := frontend.Commands(); len(sentWith(got, "SETACL")) != 2 || got[len(got)-1] != "LOGOUT" {
 		t.Errorf("the frontend got %q", got)
 	}
 }
@@ -128,46 +128,27 @@ func TestReferralNotFollowed(t *testing.T) {
 // TestReferralBackendLost: a backend connection lost during a followed command fails that
 // command, not the session, which connects again for the next referral.
 func TestReferralBackendLost(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	backend := &fakeIMAP{greeting: "* OK [CAPABILITY IMAP4rev1 ACL] backend2.lab ready", answer: okAnswer}
-	go func() {
-		if conn, err := l.Accept(); err == nil {
-			dropAtSetACL(conn, backend.greeting)
+	dropped := false
+	backend := imaptest.Listen(t, "* OK [CAPABILITY IMAP4rev1 ACL] backend2.lab ready", func(cmd string) []string {
+		if strings.HasPrefix(cmd, "SETACL ") && !dropped { // the first connection hangs up at its SETACL
+			dropped = true
+			return []string{imaptest.HangUp}
 		}
-		if conn, err := l.Accept(); err == nil {
-			backend.serve(conn)
-		}
-	}()
-	s, _, _, errOut := fakeSession(t, murderGreeting, referringFrontend("imap://;AUTH=*@"+l.Addr().String()+"/user.bob"))
+		return imaptest.OK(cmd)
+	})
+	s, _, _, errOut := fakeSession(t, murderGreeting, referringFrontend("imap://;AUTH=*@"+backend.Addr()+"/user.bob"))
 	s.Config = Config{User: "admin", Password: passwordCounter(new(int))}
 	status := s.RunScript(context.Background(), strings.NewReader("sam user.bob alice lrs\nsam user.bob dave lr"), "-c")
 	if status != 1 || !strings.HasPrefix(errOut.String(), "-c:1: setaclmailbox: 127.0.0.1: connection lost") || strings.Contains(errOut.String(), "-c:2:") {
 		t.Errorf("status %d, stderr %q", status, errOut)
 	}
-	if got := backend.commands(); !slices.Equal(got, []string{"LOGIN admin s3cret", "CAPABILITY", "SETACL user.bob dave lr"}) {
-		t.Errorf("the second backend connection got %q", got)
+	want := []string{"(connected)", "LOGIN admin s3cret", "CAPABILITY", "SETACL user.bob alice lrs",
+		"(connected)", "LOGIN admin s3cret", "CAPABILITY", "SETACL user.bob dave lr"}
+	if got := received(backend); !slices.Equal(got, want) {
+		t.Errorf("the backend got %q\nwant %q", got, want)
 	}
 	if err := s.Client.Err(); err != nil {
 		t.Errorf("the session lost its own connection: %v", err)
-	}
-}
-
-// dropAtSetACL plays a backend that lets the client log in and hangs up at its SETACL.
-func dropAtSetACL(conn net.Conn, greeting string) {
-	defer conn.Close()
-	fmt.Fprintf(conn, "%s\r\n", greeting)
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil || strings.Contains(line, " SETACL ") {
-			return
-		}
-		tag, _, _ := strings.Cut(line, " ")
-		fmt.Fprintf(conn, "%s OK done\r\n", tag)
 	}
 }
 

@@ -10,39 +10,29 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 )
 
-// listenFake starts a fake server on loopback that serves every connection it accepts,
-// recording all their commands in one list; it returns the address to dial.
-func listenFake(t *testing.T, greeting string, answer func(string) []string) (string, *fakeIMAP) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	f := &fakeIMAP{greeting: greeting, answer: answer}
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			f.mu.Lock()
-			f.got = append(f.got, "(connected)")
-			f.mu.Unlock()
-			go f.serve(conn)
+// received returns what a fake server received on all its connections, in order:
+// "(connected)" where each connection began, then its commands without their tags.
+func received(f *imaptest.Server) []string {
+	var got []string
+	for _, line := range f.Transcript() {
+		if line != imaptest.Connected {
+			_, line, _ = strings.Cut(line, " ")
 		}
-	}()
-	return l.Addr().String(), f
+		got = append(got, line)
+	}
+	return got
 }
 
 // loginSession returns a session connected to a fake server, whose Config logs in with
 // LOGIN as admin, without TLS. The fake's OK to LOGIN announces no capabilities, so the
 // client asks for them with CAPABILITY after each login.
-func loginSession(t *testing.T) (*Session, *fakeIMAP, *strings.Builder, *strings.Builder) {
+func loginSession(t *testing.T) (*Session, *imaptest.Server, *strings.Builder, *strings.Builder) {
 	t.Helper()
-	s, f, out, errOut := fakeSession(t, dovecotGreeting, okAnswer)
+	s, f, out, errOut := fakeSession(t, dovecotGreeting, imaptest.OK)
 	s.Config = Config{
 		Server: "first.example", User: "admin", Mechanism: "login", TLS: TLSOff, Timeout: 5 * time.Second,
 		Password: func() (string, error) { return "secret", nil },
@@ -72,7 +62,8 @@ func TestServerWithoutArgument(t *testing.T) {
 // TestServerLogsOutThenConnects: the old connection gets LOGOUT (cyradm never sends it),
 // the new one logs in with the session's settings.
 func TestServerLogsOutThenConnects(t *testing.T) {
-	addr, second := listenFake(t, dovecotGreeting, okAnswer)
+	second := imaptest.Listen(t, dovecotGreeting, imaptest.OK)
+	addr := second.Addr()
 	s, first, out, errOut := loginSession(t)
 	if status := runScript(s, "server "+addr+"; whoami"); status != 0 || errOut.String() != "" {
 		t.Fatalf("status %d, stderr %q", status, errOut.String())
@@ -80,10 +71,10 @@ func TestServerLogsOutThenConnects(t *testing.T) {
 	if want := "server: " + addr + "\nuser: admin\n"; out.String() != want {
 		t.Errorf("stdout %q, want %q", out.String(), want)
 	}
-	if got := first.commands(); !equalLists(got, []string{"LOGOUT"}) {
+	if got := first.Commands(); !equalLists(got, []string{"LOGOUT"}) {
 		t.Errorf("old connection got %q, want LOGOUT", got)
 	}
-	if got := second.commands(); !equalLists(got, []string{"(connected)", "LOGIN admin secret", "CAPABILITY"}) {
+	if got := received(second); !equalLists(got, []string{"(connected)", "LOGIN admin secret", "CAPABILITY"}) {
 		t.Errorf("new connection got %q", got)
 	}
 }
@@ -91,7 +82,8 @@ func TestServerLogsOutThenConnects(t *testing.T) {
 // TestNoAuthenticateThenAuthenticate: server --noauthenticate connects without logging
 // in; authenticate then logs in on that same connection.
 func TestNoAuthenticateThenAuthenticate(t *testing.T) {
-	addr, f := listenFake(t, dovecotGreeting, okAnswer)
+	f := imaptest.Listen(t, dovecotGreeting, imaptest.OK)
+	addr := f.Addr()
 	s, _, out, errOut := loginSession(t)
 	if status := runScript(s, "server -noauth "+addr+"; whoami; login bob; whoami; auth -mech login alice; whoami"); status != 0 || errOut.String() != "" {
 		t.Fatalf("status %d, stderr %q", status, errOut.String())
@@ -103,7 +95,7 @@ func TestNoAuthenticateThenAuthenticate(t *testing.T) {
 		t.Errorf("stdout:\n%s\nwant:\n%s", out.String(), want)
 	}
 	wantSent := []string{"(connected)", "LOGIN bob secret", "CAPABILITY", "LOGOUT", "(connected)", "LOGIN alice secret", "CAPABILITY"}
-	if got := f.commands(); !equalLists(got, wantSent) {
+	if got := received(f); !equalLists(got, wantSent) {
 		t.Errorf("sent %q, want %q", got, wantSent)
 	}
 }
@@ -133,7 +125,7 @@ func TestServerRefusesABadAddressBeforeLoggingOut(t *testing.T) {
 	if status := runScript(s, "server imap://"); status != 1 || !strings.Contains(errOut.String(), `invalid server "imap://"`) {
 		t.Errorf("status %d, stderr %q", status, errOut.String())
 	}
-	if got := f.commands(); len(got) != 0 || s.Client == nil {
+	if got := f.Commands(); len(got) != 0 || s.Client == nil {
 		t.Errorf("the connection was dropped (sent %q)", got)
 	}
 }
@@ -144,7 +136,7 @@ func TestDisconnect(t *testing.T) {
 	if want := "-c:2: listmailbox: no connection to server (connect with: server HOST)\n"; status != 1 || errOut.String() != want {
 		t.Errorf("status %d, stderr %q; want 1 and %q", status, errOut.String(), want)
 	}
-	if got := f.commands(); !equalLists(got, []string{"LOGOUT"}) {
+	if got := f.Commands(); !equalLists(got, []string{"LOGOUT"}) {
 		t.Errorf("sent %q, want LOGOUT", got)
 	}
 }
@@ -152,7 +144,8 @@ func TestDisconnect(t *testing.T) {
 // TestAuthenticateOnNewConnection: a logged-in connection cannot log in again, so
 // authenticate logs out and logs in on a new connection to the same server.
 func TestAuthenticateOnNewConnection(t *testing.T) {
-	addr, f := listenFake(t, dovecotGreeting, okAnswer)
+	f := imaptest.Listen(t, dovecotGreeting, imaptest.OK)
+	addr := f.Addr()
 	s, _, out, errOut := loginSession(t)
 	s.Config.Server = addr
 	if status := runScript(s, "authenticate bob; whoami; auth; whoami"); status != 0 || errOut.String() != "" {
@@ -162,7 +155,7 @@ func TestAuthenticateOnNewConnection(t *testing.T) {
 		t.Errorf("stdout %q, want %q", out.String(), want)
 	}
 	want := []string{"(connected)", "LOGIN bob secret", "CAPABILITY", "LOGOUT", "(connected)", "LOGIN bob secret", "CAPABILITY"}
-	if got := f.commands(); !equalLists(got, want) {
+	if got := received(f); !equalLists(got, want) {
 		t.Errorf("sent %q, want %q", got, want)
 	}
 }
@@ -188,7 +181,7 @@ func TestAuthenticateRefusals(t *testing.T) {
 		if status != 1 || !strings.HasPrefix(errOut.String(), want) {
 			t.Errorf("%s: status %d, stderr %q; want 1 and %q", script, status, errOut.String(), want)
 		}
-		if got := f.commands(); len(got) != 0 || s.Client == nil {
+		if got := f.Commands(); len(got) != 0 || s.Client == nil {
 			t.Errorf("%s: the connection was touched (sent %q)", script, got)
 		}
 	}

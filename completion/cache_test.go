@@ -1,10 +1,8 @@
 package completion
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/gocyradm/gocyradm/acl"
 	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 	"github.com/gocyradm/gocyradm/internal/testserver"
 )
 
@@ -44,23 +43,10 @@ func (f *fakeServer) listCount() int {
 // dial starts the server on a loopback port and returns a client connected to it.
 func (f *fakeServer) dial(t *testing.T) *imapconn.Client {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go f.serve(conn)
-		}
-	}()
+	srv := imaptest.Listen(t, "* OK [CAPABILITY IMAP4rev1 ACL QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE] fake", f.answer)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := imapconn.Dial(ctx, ln.Addr().String(), nil, imapconn.Options{})
+	c, err := imapconn.Dial(ctx, srv.Addr(), nil, imapconn.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,44 +54,31 @@ func (f *fakeServer) dial(t *testing.T) *imapconn.Client {
 	return c
 }
 
-// serve talks IMAP on conn until the client goes.
-func (f *fakeServer) serve(conn net.Conn) {
-	defer conn.Close()
-	fmt.Fprint(conn, "* OK [CAPABILITY IMAP4rev1 ACL QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE] fake\r\n")
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		if !f.stuck {
-			fields := strings.Fields(line)
-			fmt.Fprint(conn, f.answer(fields[0], strings.ToUpper(fields[1]), fields[2:]))
-		}
+// answer returns the server's answer to one command: none when stuck.
+func (f *fakeServer) answer(cmd string) []string {
+	if f.stuck {
+		return nil
 	}
-}
-
-// answer returns the server's answer to one command.
-func (f *fakeServer) answer(tag, command string, args []string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var b strings.Builder
-	switch command {
+	words := strings.Fields(cmd)
+	var out []string
+	switch strings.ToUpper(words[0]) {
 	case "LIST":
 		f.lists++
 		for _, name := range f.names {
-			fmt.Fprintf(&b, "* LIST () \".\" %q\r\n", name)
+			out = append(out, fmt.Sprintf("* LIST () \".\" %q", name))
 		}
 	case "GETACL":
-		name := strings.Trim(args[0], `"`)
+		name := strings.Trim(words[1], `"`)
+		var b strings.Builder
 		fmt.Fprintf(&b, "* ACL %q", name)
 		for _, w := range f.acl[name] {
 			fmt.Fprintf(&b, " %q", w)
 		}
-		b.WriteString("\r\n")
+		out = append(out, b.String())
 	}
-	fmt.Fprintf(&b, "%s OK done\r\n", tag)
-	return b.String()
+	return append(out, "TAG OK done")
 }
 
 // eventually waits until cond holds, or fails the test after five seconds.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +19,7 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 	"github.com/gocyradm/gocyradm/internal/testserver"
 	"github.com/pkg/term/termios"
 	"golang.org/x/sys/unix"
@@ -373,51 +374,38 @@ func testCyrus(t *testing.T, bin string) {
 	}
 }
 
-// stuckServer is an IMAP server that greets with PREAUTH, answers LOGOUT, and never
-// answers anything else.
-type stuckServer struct {
-	addr   string
-	logout chan struct{} // closed when LOGOUT arrives
+// stuckServer is an IMAP server that greets with PREAUTH, answers LOGOUT and hangs up,
+// and never answers anything else.
+type stuckServer struct{ *imaptest.Server }
+
+// isLogout reports whether cmd is LOGOUT, in any case.
+func isLogout(cmd string) bool {
+	f := strings.Fields(cmd)
+	return len(f) > 0 && strings.EqualFold(f[0], "LOGOUT")
 }
 
-func newStuckServer(t *testing.T) *stuckServer {
+func newStuckServer(t *testing.T) stuckServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	srv := &stuckServer{addr: ln.Addr().String(), logout: make(chan struct{})}
-	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
+	return stuckServer{imaptest.Listen(t, "* PREAUTH [CAPABILITY IMAP4rev1 ACL] stuck server ready", func(cmd string) []string {
+		if isLogout(cmd) {
+			return []string{"* BYE bye", "TAG OK done", imaptest.HangUp}
+		}
+		return nil
+	})}
+}
+
+// checkLogout checks that the server received LOGOUT, on the one connection the shell
+// made.
+func (srv stuckServer) checkLogout(t *testing.T) {
+	t.Helper()
+	for start := time.Now(); !slices.ContainsFunc(srv.Commands(), isLogout); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Errorf("the server received no LOGOUT")
 			return
 		}
-		defer conn.Close()
-		fmt.Fprint(conn, "* PREAUTH [CAPABILITY IMAP4rev1 ACL] stuck server ready\r\n")
-		r := bufio.NewReader(conn)
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if f := strings.Fields(line); len(f) > 1 && strings.EqualFold(f[1], "LOGOUT") {
-				fmt.Fprintf(conn, "* BYE bye\r\n%s OK done\r\n", f[0])
-				close(srv.logout)
-				return
-			}
-		}
-	}()
-	return srv
-}
-
-// checkLogout checks that the server received LOGOUT.
-func (srv *stuckServer) checkLogout(t *testing.T) {
-	t.Helper()
-	select {
-	case <-srv.logout:
-	case <-time.After(5 * time.Second):
-		t.Errorf("the server received no LOGOUT")
+	}
+	if got := srv.Transcript(); slices.Index(got[1:], imaptest.Connected) >= 0 {
+		t.Errorf("the shell connected more than once: the server received %q", got)
 	}
 }
 
@@ -427,7 +415,7 @@ func testPromptFollowsServer(t *testing.T, bin string) {
 	srv := newStuckServer(t)
 	s := startSession(t, bin, t.TempDir(), true, "--notls", "-u", "admin")
 	s.expect("cyradm> ")
-	s.typeKeys("server " + srv.addr + "\r")
+	s.typeKeys("server " + srv.Addr() + "\r")
 	s.expect("127.0.0.1> ")
 	s.typeKeys("disconnect\r")
 	srv.checkLogout(t)
@@ -442,7 +430,7 @@ func testPromptFollowsServer(t *testing.T, bin string) {
 // shell returns to the prompt and goes on.
 func testCtrlC(t *testing.T, bin string) {
 	srv := newStuckServer(t)
-	s := startSession(t, bin, t.TempDir(), true, "--notls", "-u", "admin", srv.addr)
+	s := startSession(t, bin, t.TempDir(), true, "--notls", "-u", "admin", srv.Addr())
 	s.expect("127.0.0.1> ")
 	s.typeKeys("listmailbox\r")
 	s.expect("listmailbox\n")
@@ -465,7 +453,7 @@ func testCtrlC(t *testing.T, bin string) {
 // puts the terminal back and exits 143.
 func testSIGTERM(t *testing.T, bin string, duringCommand bool) {
 	srv := newStuckServer(t)
-	s := startSession(t, bin, t.TempDir(), true, "--notls", "-u", "admin", srv.addr)
+	s := startSession(t, bin, t.TempDir(), true, "--notls", "-u", "admin", srv.Addr())
 	s.expect("127.0.0.1> ")
 	if duringCommand {
 		s.typeKeys("listmailbox\r")

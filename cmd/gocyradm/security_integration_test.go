@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"crypto/ecdsa"
@@ -25,11 +24,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gocyradm/gocyradm/imapconn"
+	"github.com/gocyradm/gocyradm/internal/imaptest"
 	"golang.org/x/sys/unix"
 )
 
@@ -259,14 +258,15 @@ func secPipe(in net.Conn, addr string) {
 func TestSecurityExpiredCertificate(t *testing.T) {
 	caFile, issue := secPKI(t)
 	cert := issue(time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
-	srv := secServe(t, secListen(t), "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready", &cert)
-	r := secRun(t, "pw", "--tls", "-u", "admin", "--cafile", caFile, "-c", "lm", srv.addr)
-	prefix := "gocyradm: cannot connect: " + srv.addr + ": TLS handshake failed: the server's certificate has expired or is not yet valid (certificate has expired or is not yet valid: current time "
+	l := tls.NewListener(secListen(t), &tls.Config{Certificates: []tls.Certificate{cert}})
+	srv := imaptest.Serve(t, l, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready", imaptest.OK)
+	r := secRun(t, "pw", "--tls", "-u", "admin", "--cafile", caFile, "-c", "lm", srv.Addr())
+	prefix := "gocyradm: cannot connect: " + srv.Addr() + ": TLS handshake failed: the server's certificate has expired or is not yet valid (certificate has expired or is not yet valid: current time "
 	suffix := "): the server needs a valid certificate (check its clock and this machine's)\n"
 	if r.status != 3 || !strings.HasPrefix(r.stderr, prefix) || !strings.HasSuffix(r.stderr, suffix) {
 		t.Errorf("status %d, stderr %q; want 3 and %q...%q", r.status, r.stderr, prefix, suffix)
 	}
-	if got := srv.received(); len(got) != 0 {
+	if got := srv.Commands(); len(got) != 0 {
 		t.Errorf("the server received %q", got)
 	}
 }
@@ -328,13 +328,13 @@ func TestSecurityNoTLSSendsNoSTARTTLS(t *testing.T) {
 // TestSecurityStartTLSRequired: --starttls against a server that does not offer it
 // exits 3 before anything is sent.
 func TestSecurityStartTLSRequired(t *testing.T) {
-	srv := secServe(t, secListen(t), "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready", nil)
-	r := secRun(t, "pw", "--starttls", "-u", "admin", "-c", "lm", srv.addr)
-	want := "gocyradm: cannot connect: " + srv.addr + " does not offer STARTTLS, which --starttls requires\n"
+	srv := imaptest.Listen(t, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready", imaptest.OK)
+	r := secRun(t, "pw", "--starttls", "-u", "admin", "-c", "lm", srv.Addr())
+	want := "gocyradm: cannot connect: " + srv.Addr() + " does not offer STARTTLS, which --starttls requires\n"
 	if r.status != 3 || r.stderr != want {
 		t.Errorf("status %d, stderr %q; want 3 and %q", r.status, r.stderr, want)
 	}
-	if got := srv.received(); len(got) != 0 {
+	if got := srv.Commands(); len(got) != 0 {
 		t.Errorf("the server received %q", got)
 	}
 }
@@ -345,21 +345,21 @@ func TestSecurityStartTLSRequired(t *testing.T) {
 // --allow-plaintext, which sends the password.
 func TestSecurityPlaintextOffLoopback(t *testing.T) {
 	l := secNamespaceListener(t)
-	srv := secServe(t, l, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready", nil)
+	srv := imaptest.Serve(t, l, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready", imaptest.OK)
 	for _, flags := range [][]string{nil, {"--notls"}, {"-a", "login"}, {"-a", "PLAIN"}} {
-		r := secRun(t, "s3cret", append(flags, "-u", "admin", "-c", "lm", srv.addr)...)
-		want := "gocyradm: authentication failed: refusing to send a password unencrypted to " + srv.addr +
+		r := secRun(t, "s3cret", append(flags, "-u", "admin", "-c", "lm", srv.Addr())...)
+		want := "gocyradm: authentication failed: refusing to send a password unencrypted to " + srv.Addr() +
 			": use TLS (the server offers no STARTTLS, or --notls was given) or pass --allow-plaintext\n"
 		if r.status != 4 || r.stderr != want {
 			t.Errorf("%q: status %d, stderr %q; want 4 and %q", flags, r.status, r.stderr, want)
 		}
-		if got := srv.received(); len(got) != 0 {
+		if got := srv.Commands(); len(got) != 0 {
 			t.Fatalf("%q: the server received %q", flags, got)
 		}
 	}
-	r := secRun(t, "s3cret", "--allow-plaintext", "-u", "admin", "-c", "lm", srv.addr)
+	r := secRun(t, "s3cret", "--allow-plaintext", "-u", "admin", "-c", "lm", srv.Addr())
 	want := "AUTHENTICATE PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00admin\x00s3cret"))
-	if got := srv.received(); r.status != 0 || len(got) == 0 || got[0] != want {
+	if got := srv.Commands(); r.status != 0 || len(got) == 0 || got[0] != want {
 		t.Errorf("--allow-plaintext: status %d, stderr %q, the server received %q; want %q first", r.status, r.stderr, got, want)
 	}
 }
@@ -438,70 +438,4 @@ func secListen(t *testing.T) net.Listener {
 		t.Fatal(err)
 	}
 	return l
-}
-
-// secServer is a scripted IMAP server: it greets, over TLS if it has a certificate,
-// records each line it receives without its tag, and answers each with OK (LOGOUT with
-// BYE first).
-type secServer struct {
-	addr     string
-	greeting string
-	mu       sync.Mutex
-	lines    []string
-}
-
-func secServe(t *testing.T, l net.Listener, greeting string, cert *tls.Certificate) *secServer {
-	t.Helper()
-	s := &secServer{addr: l.Addr().String(), greeting: greeting}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	if cert != nil {
-		l = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{*cert}})
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() { defer wg.Done(); s.serve(conn) }()
-		}
-	}()
-	return s
-}
-
-func (s *secServer) serve(conn net.Conn) {
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second)) // a stuck client ends the test's server too
-	if _, err := io.WriteString(conn, s.greeting+"\r\n"); err != nil {
-		return
-	}
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			return
-		}
-		tag, cmd, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
-		s.mu.Lock()
-		s.lines = append(s.lines, cmd)
-		s.mu.Unlock()
-		answer := tag + " OK done\r\n"
-		if cmd == "LOGOUT" {
-			answer = "* BYE bye\r\n" + answer
-		}
-		if _, err := io.WriteString(conn, answer); err != nil {
-			return
-		}
-	}
-}
-
-// received returns the lines received so far, without their tags.
-func (s *secServer) received() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.lines...)
 }
