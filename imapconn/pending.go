@@ -59,3 +59,13 @@ func named(res *Result, keyword string) []*Response {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// first returns the first data response with the keyword; none is a protocol error in
+// the grammar rule named.
+func first(res *Result, keyword, rule string) (*Response, error) {
+	rs := named(res, keyword)
+	if len(rs) == 0 {
+		return nil, &ProtocolError{Rule: rule, Msg: "the server sent no " + keyword + " response"}
+	}
+	return rs[0], nil
+}

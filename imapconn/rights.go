@@ -54,13 +54,14 @@ func (c *Client) MyRights(ctx context.Context, name string) *Pending[string] {
 	}
 	cmd := &Command{name: "MYRIGHTS", expects: []Expect{{Keyword: "MYRIGHTS", Name: wire}}}
 	return startPending(ctx, c, cmd, func(res *Result) (string, error) {
-		for _, r := range named(res, "MYRIGHTS") {
-			if r.Err != nil || len(r.Fields) != 2 {
-				return "", &ProtocolError{Rule: "myrights-data", Msg: "expected mailbox and rights", Line: r.Raw}
-			}
-			return r.Fields[1].Text(), nil
+		r, err := first(res, "MYRIGHTS", "myrights-data")
+		if err != nil {
+			return "", err
 		}
-		return "", &ProtocolError{Rule: "myrights-data", Msg: "the server sent no MYRIGHTS response"}
+		if r.Err != nil || len(r.Fields) != 2 {
+			return "", &ProtocolError{Rule: "myrights-data", Msg: "expected mailbox and rights", Line: r.Raw}
+		}
+		return r.Fields[1].Text(), nil
 	}, AString(wire))
 }
 
@@ -82,16 +83,17 @@ func (c *Client) ListRights(ctx context.Context, name, id string) *Pending[Right
 	}
 	cmd := &Command{name: "LISTRIGHTS", expects: []Expect{{Keyword: "LISTRIGHTS", Name: wire}}}
 	return startPending(ctx, c, cmd, func(res *Result) (Rights, error) {
-		for _, r := range named(res, "LISTRIGHTS") {
-			if r.Err != nil || len(r.Fields) < 3 {
-				return Rights{}, &ProtocolError{Rule: "listrights-data", Msg: "expected mailbox, identifier and rights", Line: r.Raw}
-			}
-			out := Rights{Required: r.Fields[2].Text()}
-			for _, v := range r.Fields[3:] {
-				out.Optional = append(out.Optional, v.Text())
-			}
-			return out, nil
+		r, err := first(res, "LISTRIGHTS", "listrights-data")
+		if err != nil {
+			return Rights{}, err
 		}
-		return Rights{}, &ProtocolError{Rule: "listrights-data", Msg: "the server sent no LISTRIGHTS response"}
+		if r.Err != nil || len(r.Fields) < 3 {
+			return Rights{}, &ProtocolError{Rule: "listrights-data", Msg: "expected mailbox, identifier and rights", Line: r.Raw}
+		}
+		out := Rights{Required: r.Fields[2].Text()}
+		for _, v := range r.Fields[3:] {
+			out.Optional = append(out.Optional, v.Text())
+		}
+		return out, nil
 	}, AString(wire), AString(id))
 }
