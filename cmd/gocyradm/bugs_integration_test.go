@@ -22,20 +22,18 @@ import (
 func TestBug4WildcardDeleteACL(t *testing.T) {
 	bothServers(t, func(t *testing.T, a account) {
 		c := a.client(t)
-		parent := qmMailbox(t, a, c, "dam")
-		sep := vbPerServer(a, ".", "/")
+		parent := newMailbox(t, a, c, "dam")
+		sep := perServer(a, ".", "/")
 		kids := []string{parent + sep + "one", parent + sep + "two"}
 		for _, k := range kids {
-			qmCreate(t, a, c, k)
+			createMailbox(t, a, c, k)
 		}
-		if r := a.gocyradm(t, "", "-c", fmt.Sprintf("sam %s bob lr; sam %s bob lr carol lrs", quoteWord(kids[0]), quoteWord(kids[1]))); r.status != 0 {
-			t.Fatalf("setup: %s", r.stderr)
-		}
+		mustRun(t, a, fmt.Sprintf("sam %s bob lr; sam %s bob lr carol lrs", quoteWord(kids[0]), quoteWord(kids[1])))
 		pattern := parent + sep + "*"
-		r := vbRun(t, a, fmt.Sprintf("Deleting ACL on %s...OK.\nDeleting ACL on %s...OK.\n", kids[0], kids[1]),
+		r := runOK(t, a, fmt.Sprintf("Deleting ACL on %s...OK.\nDeleting ACL on %s...OK.\n", kids[0], kids[1]),
 			"-o", "plain", "--trace", "-c", "dam "+quoteWord(pattern)+" bob")
 		for _, k := range kids {
-			qmSends(t, r.stderr, "DELETEACL "+quoteWire(k)+" bob")
+			sends(t, r.stderr, "DELETEACL "+quoteWire(k)+" bob")
 		}
 		for i, k := range kids {
 			ids := aclIDs(t, c, k)
@@ -64,7 +62,7 @@ func aclIDs(t *testing.T, c *imapconn.Client, name string) []string {
 func TestBug6SubscribedPattern(t *testing.T) {
 	bothServers(t, func(t *testing.T, a account) {
 		c := a.client(t)
-		name := vbMailbox(t, a, c, "subpat")
+		name := newMailboxAllRights(t, a, c, "subpat")
 		if _, err := c.Subscribe(testCtx(t), name).Wait(testCtx(t)); err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +70,7 @@ func TestBug6SubscribedPattern(t *testing.T) {
 		if r.status != 0 || !strings.HasPrefix(r.stdout, name+" (\\Subscribed") {
 			t.Errorf("status %d, stdout %q; want %s listed as subscribed", r.status, r.stdout, name)
 		}
-		qmSends(t, r.stderr, `LIST (SUBSCRIBED) "" `+quoteWire(name))
+		sends(t, r.stderr, `LIST (SUBSCRIBED) "" `+quoteWire(name))
 	})
 }
 
@@ -81,12 +79,12 @@ func TestBug6SubscribedPattern(t *testing.T) {
 func TestBug7PipedScriptRunsOnce(t *testing.T) {
 	bothServers(t, func(t *testing.T, a account) {
 		c := a.client(t)
-		name := qmMailbox(t, a, c, "once")
+		name := newMailbox(t, a, c, "once")
 		r := a.gocyradm(t, "lam "+quoteWord(name)+"\nlm "+quoteWord(name)+"\n", "--trace")
 		if r.status != 0 {
 			t.Fatalf("status %d: %s", r.status, r.stderr)
 		}
-		sent := qmSent(r.stderr)
+		sent := sentCommands(r.stderr)
 		for _, want := range []string{"GETACL " + quoteWire(name), `LIST "" ` + quoteWire(name)} {
 			if n := len(slices.DeleteFunc(slices.Clone(sent), func(s string) bool { return s != want })); n != 1 {
 				t.Errorf("%s sent %d times", want, n)
@@ -101,26 +99,23 @@ func TestBug7PipedScriptRunsOnce(t *testing.T) {
 func TestBug8TLS(t *testing.T) {
 	bothServers(t, func(t *testing.T, a account) {
 		r := a.gocyradm(t, "", "--notls", "--trace", "-c", "lm nothing-matches")
-		if r.status != 0 || slices.Contains(qmSent(r.stderr), "STARTTLS") {
+		if r.status != 0 || slices.Contains(sentCommands(r.stderr), "STARTTLS") {
 			t.Errorf("--notls: status %d, trace:\n%s", r.status, r.stderr)
 		}
 		r = a.gocyradm(t, "", "--trace", "-c", "lm nothing-matches")
-		if r.status != 0 || !slices.Contains(qmSent(r.stderr), "STARTTLS") {
+		if r.status != 0 || !slices.Contains(sentCommands(r.stderr), "STARTTLS") {
 			t.Errorf("default: status %d, STARTTLS not sent:\n%s", r.status, r.stderr)
 		}
-		var out, errOut strings.Builder
-		status := run([]string{"--norc", "-u", a.user, "-c", "lm", a.srv.Addr}, ioFor(&out, &errOut))
-		if status != 3 || !strings.Contains(errOut.String(), "unknown authority") || !strings.Contains(errOut.String(), "--cafile") {
-			t.Errorf("untrusted CA: status %d, stderr %q; want 3, unknown authority and a hint", status, errOut.String())
+		r = runGocyradm(t, a.password, "", "-u", a.user, "-c", "lm", a.srv.Addr)
+		if r.status != 3 || !strings.Contains(r.stderr, "unknown authority") || !strings.Contains(r.stderr, "--cafile") {
+			t.Errorf("untrusted CA: status %d, stderr %q; want 3, unknown authority and a hint", r.status, r.stderr)
 		}
 		if a.srv.TLSAddr == "" {
 			return
 		}
-		out.Reset()
-		errOut.Reset()
-		status = run([]string{"--norc", "-u", a.user, "--cafile", a.srv.CAFile, "--tls", "-c", "lm nothing-matches", localhostAddr(a.srv.TLSAddr)}, ioFor(&out, &errOut))
-		if status != 0 {
-			t.Errorf("--tls: status %d, stderr %q", status, errOut.String())
+		r = runGocyradm(t, a.password, "", "-u", a.user, "--cafile", a.srv.CAFile, "--tls", "-c", "lm nothing-matches", localhostAddr(a.srv.TLSAddr))
+		if r.status != 0 {
+			t.Errorf("--tls: status %d, stderr %q", r.status, r.stderr)
 		}
 	})
 }
@@ -135,7 +130,7 @@ func localhostAddr(addr string) string {
 func TestBug9Logout(t *testing.T) {
 	bothServers(t, func(t *testing.T, a account) {
 		r := a.gocyradm(t, "", "--trace", "-c", "lm nothing-matches")
-		sent := qmSent(r.stderr)
+		sent := sentCommands(r.stderr)
 		if r.status != 0 || len(sent) == 0 || sent[len(sent)-1] != "LOGOUT" {
 			t.Errorf("status %d, last command sent %v", r.status, sent)
 		}
@@ -147,7 +142,7 @@ func TestBug9Logout(t *testing.T) {
 func TestBug10Order(t *testing.T) {
 	bothServers(t, func(t *testing.T, a account) {
 		c := a.client(t)
-		name := qmMailbox(t, a, c, "order")
+		name := newMailbox(t, a, c, "order")
 		ids := []string{"zed", "bob", "mallory", "dave", "carol"}
 		for _, id := range ids {
 			if _, err := c.SetACL(testCtx(t), name, id, "lr").Wait(testCtx(t)); err != nil {
@@ -203,9 +198,9 @@ func TestBug13SetACLPairs(t *testing.T) {
 	t.Run("cyrus", func(t *testing.T) {
 		a := cyrusAdmin(t)
 		c := a.client(t)
-		name := qmMailbox(t, a, c, "pairs")
+		name := newMailbox(t, a, c, "pairs")
 		r := a.gocyradm(t, "", "-c", fmt.Sprintf("sam %s 'group:no such group' read bob lrs", quoteWord(name)))
-		if r.status != 1 || !strings.HasPrefix(vbMessages(r.stderr), "-c:1: setaclmailbox: ") {
+		if r.status != 1 || !strings.HasPrefix(messages(r.stderr), "-c:1: setaclmailbox: ") {
 			t.Errorf("status %d, stderr %q; want 1 and the first pair's error", r.status, r.stderr)
 		}
 		if !slices.Contains(aclIDs(t, c, name), "bob") {
@@ -218,15 +213,13 @@ func TestBug13SetACLPairs(t *testing.T) {
 func TestBug14UTF8Names(t *testing.T) {
 	bothServers(t, func(t *testing.T, a account) {
 		c := a.client(t)
-		name := a.unique(t, "Entwürfe")
-		if r := a.gocyradm(t, "", "-c", "cm "+quoteWord(name)); r.status != 0 {
-			t.Fatalf("cm: %s", r.stderr)
-		}
-		vbDeleteLater(t, a, c, name)
+		name := a.unique("Entwürfe")
+		mustRun(t, a, "cm "+quoteWord(name))
+		deleteAtEnd(t, a, c, name)
 		res, err := c.Execute(testCtx(t), "LIST", []imapconn.Expect{{Keyword: "LIST"}}, imapconn.String(""), imapconn.String(strings.Replace(name, "ü", "*", 1)))
 		if err != nil || len(res.Data) != 1 || !strings.Contains(res.Data[0].Raw, "Entw&APw-rfe") {
 			t.Fatalf("the server's LIST: %v %v; want the name in modified UTF-7", res, err)
 		}
-		vbRun(t, a, name+" (\\HasNoChildren)\n", "-o", "plain", "-c", "lm "+quoteWord(name))
+		runOK(t, a, name+" (\\HasNoChildren)\n", "-o", "plain", "-c", "lm "+quoteWord(name))
 	})
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gocyradm/gocyradm/acl"
-	"github.com/gocyradm/gocyradm/admin"
 	"github.com/gocyradm/gocyradm/imapconn"
 	"github.com/gocyradm/gocyradm/internal/testserver"
 )
@@ -27,27 +24,13 @@ func testMurder(t *testing.T) murder { return murder{testserver.Murder(t)} }
 // gocyradm runs the command in-process against the instance at addr, as the admin.
 func (m murder) gocyradm(t *testing.T, addr string, args ...string) result {
 	t.Helper()
-	t.Setenv("GOCYRADM_PASSWORD", m.AdminPassword)
-	var out, errOut bytes.Buffer
-	full := append(append([]string{"--norc", "-u", m.Admin}, args...), addr)
-	status := run(full, admin.IO{In: strings.NewReader(""), Out: &out, Err: &errOut})
-	return result{stdout: out.String(), stderr: errOut.String(), status: status}
+	return runGocyradm(t, m.AdminPassword, "", append(append([]string{"-u", m.Admin}, args...), addr)...)
 }
 
 // client opens a connection of its own to the instance at addr, to check its state.
 func (m murder) client(t *testing.T, addr string) *imapconn.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := imapconn.Dial(ctx, addr, nil, imapconn.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Login(ctx, m.Admin, m.AdminPassword); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Logout(context.Background()) })
-	return c
+	return login(t, addr, m.Admin, m.AdminPassword)
 }
 
 // murderUser returns the INBOX of a user no other test run uses.
@@ -58,27 +41,13 @@ func murderUser(name string) string {
 // holds reports whether the instance at addr has the mailbox itself.
 func (m murder) holds(t *testing.T, addr, name string) bool {
 	t.Helper()
-	items, err := m.client(t, addr).List(testCtx(t), "", name, imapconn.ListOptions{}).Wait(testCtx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return slices.ContainsFunc(items, func(it imapconn.ListItem) bool { return it.Name == name })
+	return mailboxExists(t, m.client(t, addr), name)
 }
 
-// location returns the backend the frontend names for a mailbox.
+// location returns the backend the frontend names for a mailbox, or "NIL".
 func (m murder) location(t *testing.T, name string) string {
 	t.Helper()
-	const entry = "/shared/vendor/cmu/cyrus-imapd/server"
-	entries, err := m.client(t, m.Frontend).GetMetadata(testCtx(t), name, []string{entry}, imapconn.MetadataOptions{}).Wait(testCtx(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		if e.Name == entry && e.Value != nil {
-			return *e.Value
-		}
-	}
-	return ""
+	return entryValue(t, m.client(t, m.Frontend), name, "/shared/vendor/cmu/cyrus-imapd/server")
 }
 
 // place creates mailboxes through the frontend, each on the backend that follows it.

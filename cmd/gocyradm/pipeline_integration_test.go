@@ -45,7 +45,7 @@ func TestPipelinedEqualsOneAtATime(t *testing.T) {
 		var outs, errs, states [2]string
 		var statuses [2]int
 		for i, window := range []string{"128", "1"} {
-			p := strings.ReplaceAll(a.unique(t, "pipe"), " ", "_")
+			p := strings.ReplaceAll(a.unique("pipe"), " ", "_")
 			t.Setenv("P", p)
 			args := append([]string{"-o", "plain", "--window", window}, extra...)
 			r := a.gocyradm(t, pipelineScript, args...)

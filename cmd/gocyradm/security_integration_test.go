@@ -13,7 +13,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -27,20 +26,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gocyradm/gocyradm/imapconn"
 	"github.com/gocyradm/gocyradm/internal/imaptest"
 	"golang.org/x/sys/unix"
 )
-
-// secRun runs gocyradm in-process with args, the server last, and password in the
-// environment. Unlike account.gocyradm it adds no --cafile.
-func secRun(t *testing.T, password string, args ...string) result {
-	t.Helper()
-	t.Setenv("GOCYRADM_PASSWORD", password)
-	var out, errOut bytes.Buffer
-	status := run(append([]string{"--norc"}, args...), ioFor(&out, &errOut))
-	return result{stdout: out.String(), stderr: errOut.String(), status: status}
-}
 
 // secTransport is one way of reaching a server over TLS.
 type secTransport struct {
@@ -63,7 +51,7 @@ func TestSecurityMechanisms(t *testing.T) {
 	for _, tr := range secTransports {
 		for _, mech := range []string{"PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "login"} {
 			t.Run(tr.name+"/"+mech, func(t *testing.T) {
-				r := secRun(t, a.password, tr.flag, "-u", a.user, "--cafile", a.srv.CAFile, "-a", mech,
+				r := runGocyradm(t, a.password, "", tr.flag, "-u", a.user, "--cafile", a.srv.CAFile, "-a", mech,
 					"--trace", "-o", "plain", "-c", "lm user.%", tr.addr(a))
 				want := "AUTHENTICATE " + mech
 				if mech == "login" {
@@ -87,7 +75,7 @@ func TestSecurityExternal(t *testing.T) {
 				if mech != "" {
 					args = append([]string{"-a", mech}, args...)
 				}
-				secCheckLogin(t, secRun(t, "wrong-password", args...), tr.first, "AUTHENTICATE EXTERNAL <redacted>", "wrong-password")
+				secCheckLogin(t, runGocyradm(t, "wrong-password", "", args...), tr.first, "AUTHENTICATE EXTERNAL <redacted>", "wrong-password")
 			})
 		}
 	}
@@ -109,7 +97,7 @@ func secCheckLogin(t *testing.T, r result, first, login, password string) {
 	if r.status != 0 || !strings.Contains(r.stdout, "user.") {
 		t.Fatalf("status %d, stdout %q, stderr:\n%s", r.status, r.stdout, r.stderr)
 	}
-	sent := qmSent(r.stderr)
+	sent := sentCommands(r.stderr)
 	i := slices.IndexFunc(sent, func(s string) bool { return strings.HasPrefix(s, "AUTHENTICATE ") || strings.HasPrefix(s, "LOGIN ") })
 	if i < 0 || !strings.HasPrefix(sent[i], login) {
 		t.Errorf("the login sent is not %q: %q", login, sent)
@@ -129,7 +117,7 @@ func secCheckLogin(t *testing.T, r result, first, login, password string) {
 // server's signature) Cyrus accepts.
 func TestSecurityAutomaticChoice(t *testing.T) {
 	a := cyrusAdmin(t)
-	r := secRun(t, a.password, "-u", a.user, "--cafile", a.srv.CAFile, "--trace", "-o", "plain", "-c", "lm user.%", a.srv.Addr)
+	r := runGocyradm(t, a.password, "", "-u", a.user, "--cafile", a.srv.CAFile, "--trace", "-o", "plain", "-c", "lm user.%", a.srv.Addr)
 	secCheckLogin(t, r, "STARTTLS", "AUTHENTICATE SCRAM-SHA-256 <redacted>", a.password)
 	want := "C: g3 AUTHENTICATE SCRAM-SHA-256 <redacted>\nS: + <redacted>\nC: <redacted>\nS: + <redacted>\nC: <redacted>\nS: g3 OK "
 	if !strings.Contains(r.stderr, want) {
@@ -142,22 +130,14 @@ func TestSecurityAutomaticChoice(t *testing.T) {
 // himself gets, while the admin alone has no INBOX.
 func TestSecurityProxyAuthorization(t *testing.T) {
 	a := cyrusAdmin(t)
-	bob := a.srv.Users[1]
-	secEnsureMailbox(t, a, "user."+bob)
-	c, err := imapconn.Dial(testCtx(t), a.srv.Addr, nil, imapconn.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Login(testCtx(t), bob, a.srv.UserPassword); err != nil {
-		t.Fatal(err)
-	}
-	rights, err := c.MyRights(testCtx(t), "INBOX").Wait(testCtx(t))
+	u := ordinaryUser(t, a, 1)
+	bob := u.user
+	rights, err := u.client(t).MyRights(testCtx(t), "INBOX").Wait(testCtx(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := []string{"-u", a.user, "--cafile", a.srv.CAFile, "-o", "plain", "-c", "myrights INBOX"}
-	if r := secRun(t, a.password, append(base, a.srv.Addr)...); r.status != 1 || !strings.Contains(r.stderr, "Mailbox does not exist") {
+	if r := runGocyradm(t, a.password, "", append(base, a.srv.Addr)...); r.status != 1 || !strings.Contains(r.stderr, "Mailbox does not exist") {
 		t.Errorf("without -z: status %d, stderr %q; want 1 and no INBOX", r.status, r.stderr)
 	}
 	for _, mech := range []string{"", "PLAIN", "SCRAM-SHA-1", "SCRAM-SHA-256", "EXTERNAL"} {
@@ -165,23 +145,14 @@ func TestSecurityProxyAuthorization(t *testing.T) {
 		if mech == "EXTERNAL" {
 			args = append(args, "--tlskey", secClientCert(t, a))
 		}
-		r := secRun(t, a.password, append(args, a.srv.Addr)...)
+		r := runGocyradm(t, a.password, "", append(args, a.srv.Addr)...)
 		if r.status != 0 || r.stdout != rights+"\n" {
 			t.Errorf("-z %s -a %q: status %d, stdout %q, stderr %q; want bob's rights %q", bob, mech, r.status, r.stdout, r.stderr, rights)
 		}
 	}
-	r := secRun(t, a.password, append([]string{"-z", bob, "-a", "CRAM-MD5"}, append(base, a.srv.Addr)...)...)
+	r := runGocyradm(t, a.password, "", append([]string{"-z", bob, "-a", "CRAM-MD5"}, append(base, a.srv.Addr)...)...)
 	if want := "gocyradm: authentication failed: CRAM-MD5 cannot act as bob: use SCRAM-SHA-256, SCRAM-SHA-1 or PLAIN\n"; r.status != 4 || r.stderr != want {
 		t.Errorf("-z with CRAM-MD5: status %d, stderr %q; want 4 and %q", r.status, r.stderr, want)
-	}
-}
-
-func secEnsureMailbox(t *testing.T, a account, name string) {
-	t.Helper()
-	_, err := a.client(t).Create(testCtx(t), name, imapconn.CreateOptions{}).Wait(testCtx(t))
-	var ierr *imapconn.Error
-	if err != nil && !(errors.As(err, &ierr) && ierr.Text == "Mailbox already exists") {
-		t.Fatal(err)
 	}
 }
 
@@ -191,13 +162,13 @@ func TestSecurityUntrustedCertificate(t *testing.T) {
 	a := cyrusAdmin(t)
 	for _, tr := range secTransports {
 		addr := tr.addr(a)
-		r := secRun(t, a.password, tr.flag, "-u", a.user, "-c", "lm", addr)
+		r := runGocyradm(t, a.password, "", tr.flag, "-u", a.user, "-c", "lm", addr)
 		want := "gocyradm: cannot connect: " + addr + ": TLS handshake failed: the server's certificate is signed by an unknown authority: " +
 			"pass the CA that signed it with --cafile FILE or --capath DIR (or --insecure to skip verification)\n"
 		if r.status != 3 || r.stderr != want {
 			t.Errorf("%s: status %d, stderr %q; want 3 and %q", tr.name, r.status, r.stderr, want)
 		}
-		r = secRun(t, a.password, tr.flag, "--insecure", "-u", a.user, "-c", "lm user.%", addr)
+		r = runGocyradm(t, a.password, "", tr.flag, "--insecure", "-u", a.user, "-c", "lm user.%", addr)
 		if r.status != 0 || !strings.Contains(r.stderr, "warning: --insecure: the server's certificate is not verified") {
 			t.Errorf("%s --insecure: status %d, stderr %q; want 0 and a warning", tr.name, r.status, r.stderr)
 		}
@@ -210,7 +181,7 @@ func TestSecurityNameMismatch(t *testing.T) {
 	a := cyrusAdmin(t)
 	for _, tr := range secTransports {
 		addr := secForward(t, tr.addr(a))
-		r := secRun(t, a.password, tr.flag, "-u", a.user, "--cafile", a.srv.CAFile, "-c", "lm", addr)
+		r := runGocyradm(t, a.password, "", tr.flag, "-u", a.user, "--cafile", a.srv.CAFile, "-c", "lm", addr)
 		want := "gocyradm: cannot connect: " + addr + `: TLS handshake failed: the server's certificate is not valid for "::1" ` +
 			"(certificate is valid for 127.0.0.1, not ::1): connect with the name the certificate was issued for\n"
 		if r.status != 3 || r.stderr != want {
@@ -258,9 +229,9 @@ func secPipe(in net.Conn, addr string) {
 func TestSecurityExpiredCertificate(t *testing.T) {
 	caFile, issue := secPKI(t)
 	cert := issue(time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
-	l := tls.NewListener(secListen(t), &tls.Config{Certificates: []tls.Certificate{cert}})
+	l := tls.NewListener(listenLoopback(t), &tls.Config{Certificates: []tls.Certificate{cert}})
 	srv := imaptest.Serve(t, l, "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready", imaptest.OK)
-	r := secRun(t, "pw", "--tls", "-u", "admin", "--cafile", caFile, "-c", "lm", srv.Addr())
+	r := runGocyradm(t, "pw", "", "--tls", "-u", "admin", "--cafile", caFile, "-c", "lm", srv.Addr())
 	prefix := "gocyradm: cannot connect: " + srv.Addr() + ": TLS handshake failed: the server's certificate has expired or is not yet valid (certificate has expired or is not yet valid: current time "
 	suffix := "): the server needs a valid certificate (check its clock and this machine's)\n"
 	if r.status != 3 || !strings.HasPrefix(r.stderr, prefix) || !strings.HasSuffix(r.stderr, suffix) {
@@ -318,9 +289,9 @@ func secKey(t *testing.T) *ecdsa.PrivateKey {
 // TestSecurityNoTLSSendsNoSTARTTLS: --notls logs in to Cyrus on loopback without STARTTLS.
 func TestSecurityNoTLSSendsNoSTARTTLS(t *testing.T) {
 	a := cyrusAdmin(t)
-	r := secRun(t, a.password, "--notls", "-u", a.user, "--trace", "-o", "plain", "-c", "lm user.%", a.srv.Addr)
+	r := runGocyradm(t, a.password, "", "--notls", "-u", a.user, "--trace", "-o", "plain", "-c", "lm user.%", a.srv.Addr)
 	secCheckLogin(t, r, "", "AUTHENTICATE SCRAM-SHA-256", a.password)
-	if slices.Contains(qmSent(r.stderr), "STARTTLS") {
+	if slices.Contains(sentCommands(r.stderr), "STARTTLS") {
 		t.Errorf("--notls sent STARTTLS:\n%s", r.stderr)
 	}
 }
@@ -329,7 +300,7 @@ func TestSecurityNoTLSSendsNoSTARTTLS(t *testing.T) {
 // exits 3 before anything is sent.
 func TestSecurityStartTLSRequired(t *testing.T) {
 	srv := imaptest.Listen(t, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready", imaptest.OK)
-	r := secRun(t, "pw", "--starttls", "-u", "admin", "-c", "lm", srv.Addr())
+	r := runGocyradm(t, "pw", "", "--starttls", "-u", "admin", "-c", "lm", srv.Addr())
 	want := "gocyradm: cannot connect: " + srv.Addr() + " does not offer STARTTLS, which --starttls requires\n"
 	if r.status != 3 || r.stderr != want {
 		t.Errorf("status %d, stderr %q; want 3 and %q", r.status, r.stderr, want)
@@ -347,7 +318,7 @@ func TestSecurityPlaintextOffLoopback(t *testing.T) {
 	l := secNamespaceListener(t)
 	srv := imaptest.Serve(t, l, "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready", imaptest.OK)
 	for _, flags := range [][]string{nil, {"--notls"}, {"-a", "login"}, {"-a", "PLAIN"}} {
-		r := secRun(t, "s3cret", append(flags, "-u", "admin", "-c", "lm", srv.Addr())...)
+		r := runGocyradm(t, "s3cret", "", append(flags, "-u", "admin", "-c", "lm", srv.Addr())...)
 		want := "gocyradm: authentication failed: refusing to send a password unencrypted to " + srv.Addr() +
 			": use TLS (the server offers no STARTTLS, or --notls was given) or pass --allow-plaintext\n"
 		if r.status != 4 || r.stderr != want {
@@ -357,7 +328,7 @@ func TestSecurityPlaintextOffLoopback(t *testing.T) {
 			t.Fatalf("%q: the server received %q", flags, got)
 		}
 	}
-	r := secRun(t, "s3cret", "--allow-plaintext", "-u", "admin", "-c", "lm", srv.Addr())
+	r := runGocyradm(t, "s3cret", "", "--allow-plaintext", "-u", "admin", "-c", "lm", srv.Addr())
 	want := "AUTHENTICATE PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00admin\x00s3cret"))
 	if got := srv.Commands(); r.status != 0 || len(got) == 0 || got[0] != want {
 		t.Errorf("--allow-plaintext: status %d, stderr %q, the server received %q; want %q first", r.status, r.stderr, got, want)
@@ -428,14 +399,4 @@ func listenInNamespace(ns, addr string) (net.Listener, error) {
 	}()
 	r := <-done
 	return r.l, r.err
-}
-
-// secListen listens on a free loopback port.
-func secListen(t *testing.T) net.Listener {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
 }
