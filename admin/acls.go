@@ -28,7 +28,7 @@ func init() {
 			Wire:  "SETACL mailbox id rights (DELETEACL for none), per pair and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier, ArgRights}, MinArgs: 3, MaxArgs: -1,
 			Examples: []string{"sam user.alice bob read", "sam 'user.alice.*' group:staff +p -bob lr", "sam user.alice anyone none"},
-			Check:    requires("ACL"), Start: setACL,
+			Check:    requires("ACL"), Changes: ChangesACLs, Start: setACL,
 		},
 		&Verb{
 			Name: "deleteaclmailbox", Aliases: []string{"deleteacl", "dam"},
@@ -37,7 +37,7 @@ func init() {
 			Wire:  "DELETEACL mailbox id, per identifier and mailbox",
 			Args:  []ArgKind{ArgPattern, ArgIdentifier}, MinArgs: 2, MaxArgs: -1,
 			Examples: []string{"dam user.alice bob", "dam 'user.*' anonymous"},
-			Check:    requires("ACL"), Start: deleteACL,
+			Check:    requires("ACL"), Changes: ChangesACLs, Start: deleteACL,
 		},
 	)
 }

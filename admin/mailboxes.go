@@ -27,7 +27,7 @@ func init() {
 			Args: []ArgKind{ArgMailbox, ArgText}, MinArgs: 1, MaxArgs: 2,
 			Examples: []string{"cm user.alice", "cm --partition p2 'user.alice.Shared Files'", "cm --specialuse Sent user.alice.Sent",
 				"cm --server backend2.example.com user.bob"},
-			Start: createMailbox,
+			Changes: ChangesMailboxes, Start: createMailbox,
 		},
 		&Verb{
 			Name: "deletemailbox", Aliases: []string{"delete", "dm"},
@@ -36,7 +36,7 @@ func init() {
 			Wire:  "DELETE mailbox (per mailbox; a pattern is expanded with LIST first)",
 			Args:  []ArgKind{ArgPattern}, MinArgs: 1, MaxArgs: 1,
 			Examples: []string{"dm user.alice.Old", "dm -y 'user.alice.Archive.*'"},
-			Start:    deleteMailbox,
+			Changes:  ChangesMailboxes, Start: deleteMailbox,
 		},
 		&Verb{
 			Name: "listmailbox", Aliases: []string{"list", "lm"},

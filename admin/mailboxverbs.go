@@ -20,7 +20,7 @@ func init() {
 			Wire:    "RENAME old new [partition]",
 			Options: []Option{partition},
 			Args:    []ArgKind{ArgMailbox, ArgMailbox, ArgText}, MinArgs: 2, MaxArgs: 3,
-			Start: renameMailbox,
+			Changes: ChangesMailboxes, Start: renameMailbox,
 		},
 		&Verb{
 			Name: "subscribe", Aliases: []string{"sub"},
@@ -56,7 +56,7 @@ func init() {
 			Options: []Option{partition},
 			Args:    []ArgKind{ArgPattern, ArgServer, ArgText}, MinArgs: 2, MaxArgs: 3,
 			Examples: []string{"xfer user.alice backend2.example.com", "xfer 'user.%' backend2.example.com"},
-			Check:    cyrusOnly("XFER"), Run: xferMailbox,
+			Check:    cyrusOnly("XFER"), Changes: ChangesMailboxes, Run: xferMailbox,
 		},
 	)
 }

@@ -37,7 +37,7 @@ func init() {
 			Wire:    "LOGOUT, then a new connection and AUTHENTICATE or LOGIN (on a connection made with server --noauthenticate: AUTHENTICATE or LOGIN on it)",
 			Options: authOptions(),
 			Args:    []ArgKind{ArgText}, MaxArgs: 1, Offline: true,
-			Barrier: true, Run: authenticate,
+			Barrier: true, Changes: ChangesMailboxes, Run: authenticate,
 		},
 		&Verb{
 			Name: "chdir", Aliases: []string{"cd"},

@@ -53,7 +53,20 @@ type Verb struct {
 	// start nothing else until it is done: for verbs that change the connection or
 	// act outside the server.
 	Barrier bool
+	// Changes says what the verb may change that a client caches: the list of
+	// mailboxes, or their access control lists.
+	Changes Changes
 }
+
+// Changes says what a verb may change on the server, for caches of its names.
+type Changes int
+
+// What a verb may change.
+const (
+	ChangesNothing   Changes = iota
+	ChangesMailboxes         // the mailboxes there are (or, after a new login, those visible)
+	ChangesACLs              // access control lists
+)
 
 // Waiter waits for the answers to a started verb's commands and returns its result.
 type Waiter func(ctx context.Context) (Result, error)

@@ -103,21 +103,15 @@ func (k *Cache) Ran(line string) {
 		v := admin.Lookup(st.Words[0])
 		switch {
 		case v == nil:
-		case slices.Contains(namesChangers, v.Name):
+		case v.Changes == admin.ChangesMailboxes:
 			k.Refresh()
-		case slices.Contains(aclChangers, v.Name):
+		case v.Changes == admin.ChangesACLs:
 			k.mu.Lock()
 			k.acl = map[string]acl.List{}
 			k.mu.Unlock()
 		}
 	}
 }
-
-// The verbs after which the cache is refreshed.
-var (
-	namesChangers = []string{"createmailbox", "deletemailbox", "renamemailbox", "xfermailbox", "authenticate"}
-	aclChangers   = []string{"setaclmailbox", "deleteaclmailbox"}
-)
 
 // Names returns the mailbox names, sorted. The slice must not be changed.
 func (k *Cache) Names() []string {
